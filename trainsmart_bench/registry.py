@@ -1,0 +1,67 @@
+"""Name -> "module:attr" maps, resolved lazily so that nothing heavy loads at import time."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import Any
+
+from trainsmart_bench.errors import ConfigError
+
+DATASETS: Mapping[str, str] = {
+    "mnist": "trainsmart_bench.datasets.mnist:MNIST",
+    "cifar10": "trainsmart_bench.datasets.cifar10:CIFAR10",
+    "imdb": "trainsmart_bench.datasets.imdb:IMDB",
+    "ml-100k": "trainsmart_bench.datasets.movielens:ML100K",
+    "ml-latest-small": "trainsmart_bench.datasets.movielens:MLLatestSmall",
+    "digits": "trainsmart_bench.datasets.digits:Digits",
+}
+
+BACKENDS: Mapping[str, str] = {
+    "torch": "trainsmart_bench.backends.torch:TorchBackend",
+    "keras": "trainsmart_bench.backends.keras:KerasBackend",
+    "sklearn": "trainsmart_bench.backends.sklearn:SklearnBackend",
+}
+
+TUNERS: Mapping[str, str] = {
+    "random": "trainsmart_bench.tuners.random:RandomTuner",
+    "grid": "trainsmart_bench.tuners.random:GridTuner",
+    "hyperopt-tpe": "trainsmart_bench.tuners.hyperopt:HyperoptTPE",
+    "hyperopt-random": "trainsmart_bench.tuners.hyperopt:HyperoptRandom",
+    "optuna-tpe": "trainsmart_bench.tuners.optuna:OptunaTPE",
+    "optuna-random": "trainsmart_bench.tuners.optuna:OptunaRandom",
+    "optuna-cmaes": "trainsmart_bench.tuners.optuna:OptunaCmaEs",
+    "ray-random": "trainsmart_bench.tuners.ray_tune:RayRandom",
+    "ray-asha": "trainsmart_bench.tuners.ray_tune:RayASHA",
+    "ray-optuna": "trainsmart_bench.tuners.ray_tune:RayOptuna",
+    "ray-hyperopt": "trainsmart_bench.tuners.ray_tune:RayHyperopt",
+}
+
+KINDS: Mapping[str, Mapping[str, str]] = {
+    "dataset": DATASETS,
+    "backend": BACKENDS,
+    "tuner": TUNERS,
+}
+
+
+class UnknownNameError(ConfigError, KeyError):
+    """A name that is not in a registry; the message lists the valid names."""
+
+    def __str__(self) -> str:  # KeyError quotes its argument; we want a plain sentence
+        return str(self.args[0])
+
+
+def resolve(kind: str, name: str) -> Any:
+    """Import and return the object registered as ``name`` under ``kind``."""
+    table = KINDS[kind]
+    try:
+        target = table[name]
+    except KeyError:
+        valid = ", ".join(sorted(table))
+        raise UnknownNameError(f"unknown {kind} {name!r}; choose one of: {valid}") from None
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def names(kind: str) -> list[str]:
+    return sorted(KINDS[kind])

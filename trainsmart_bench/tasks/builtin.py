@@ -1,0 +1,153 @@
+"""The built-in tasks. Each is a declaration; targets cite where they come from."""
+
+from __future__ import annotations
+
+from trainsmart_bench.space import Categorical, Float, Int, SearchSpace
+from trainsmart_bench.tasks.spec import Direction, ModelSpec, TaskSpec
+
+CE = "sparse_categorical_crossentropy"
+MAX, MIN = Direction.MAXIMIZE, Direction.MINIMIZE
+
+# Overfitting controls every task exposes to tuners: dropout, weight decay, early stopping.
+REGULARIZATION = {"dropout": 0.0, "weight_decay": 0.0, "patience": 0}
+
+
+def _classifier_space(**extra) -> SearchSpace:
+    return SearchSpace(
+        {
+            "lr": Float(1e-4, 1e-1, log=True),
+            "batch_size": Categorical((32, 64, 128)),
+            "epochs": Categorical((10, 20, 30)),
+            **extra,
+        }
+    )
+
+
+TASKS: tuple[TaskSpec, ...] = (
+    TaskSpec(
+        name="mnist-mlp",
+        description="784-64-32-10 ReLU MLP on MNIST (the classic Keras example)",
+        dataset="mnist",
+        model=ModelSpec("mlp", {"hidden": (64, 32)}),
+        loss=CE,
+        metric="accuracy",
+        direction=MAX,
+        target=0.970,
+        defaults={"lr": 1e-3, "batch_size": 128, "epochs": 10, "width": 64, **REGULARIZATION},
+        space=_classifier_space(width=Categorical((32, 64, 128)), dropout=Float(0.0, 0.5)),
+        reference="independent reference loops reach 97.1-97.4% test accuracy in 10 epochs",
+    ),
+    TaskSpec(
+        name="mnist-cnn",
+        description="two 3x3 conv layers (32, 64) with max-pooling, dropout, dense softmax",
+        dataset="mnist",
+        model=ModelSpec("cnn", {"conv": (32, 64), "dense": 0}),
+        loss=CE,
+        metric="accuracy",
+        direction=MAX,
+        target=0.990,
+        defaults={"lr": 1e-3, "batch_size": 128, "epochs": 12, **REGULARIZATION, "dropout": 0.5},
+        space=_classifier_space(dropout=Float(0.0, 0.6)),
+        reference="the Keras mnist_convnet example reaches ~99.1% in 15 epochs",
+    ),
+    TaskSpec(
+        name="cifar10-resnet",
+        description="small residual CNN with crop+flip augmentation and per-channel normalization",
+        dataset="cifar10",
+        model=ModelSpec("resnet", {"widths": (32, 64, 128), "blocks": 2}),
+        loss=CE,
+        metric="accuracy",
+        direction=MAX,
+        target=0.94,
+        defaults={"lr": 2e-3, "batch_size": 256, "epochs": 40, **REGULARIZATION,
+                  "weight_decay": 5e-4},
+        space=SearchSpace({"lr": Float(1e-4, 1e-2, log=True),
+                           "weight_decay": Float(1e-5, 1e-2, log=True),
+                           "batch_size": Categorical((128, 256))}),
+        augment={"crop_pad": 4, "flip": True},
+        profiles={
+            # 2-core CPU: a narrower, shallower net for a few epochs; target measured here
+            "cpu": {"epochs": 4, "batch_size": 128, "widths": (16, 32, 64), "blocks": 1,
+                    "target": 0.60},
+        },
+        reference="GPU target: 94% as in DAWNBench-style small ResNets; CPU profile: see README",
+    ),
+    TaskSpec(
+        name="imdb-embed",
+        description="fastText-style: embedding(20k, 32) + global average pooling + dense",
+        dataset="imdb",
+        data={"num_words": 20000, "maxlen": 256},
+        model=ModelSpec("embed-pool", {"embed_dim": 32, "hidden": 16}),
+        loss=CE,
+        metric="accuracy",
+        direction=MAX,
+        target=0.87,
+        defaults={"lr": 1e-3, "batch_size": 128, "epochs": 10, **REGULARIZATION, "patience": 2},
+        space=_classifier_space(dropout=Float(0.0, 0.5)),
+        reference="TF-IDF + logistic regression (the sklearn baseline) reaches about 90%",
+    ),
+    TaskSpec(
+        name="imdb-cnn",
+        description="1-D CNN: embedding(20k, 64), conv1d(64, 5), global max-pool, dense",
+        dataset="imdb",
+        data={"num_words": 20000, "maxlen": 256},
+        model=ModelSpec("cnn1d", {"embed_dim": 64, "filters": 64, "kernel": 5}),
+        loss=CE,
+        metric="accuracy",
+        direction=MAX,
+        target=0.87,
+        defaults={"lr": 1e-3, "batch_size": 128, "epochs": 5, **REGULARIZATION, "dropout": 0.5,
+                  "patience": 2},
+        space=_classifier_space(dropout=Float(0.0, 0.6)),
+        reference="1-D CNNs on IMDB typically reach 87-89%",
+    ),
+    TaskSpec(
+        name="movielens-mf",
+        description="biased matrix factorization (100 factors), MSE loss",
+        dataset="ml-latest-small",
+        data={"split": "random", "test_fraction": 0.2},
+        model=ModelSpec("mf", {"factors": 100}),
+        loss="mse",
+        metric="rmse",
+        direction=MIN,
+        target=0.90,
+        defaults={"lr": 2e-3, "batch_size": 256, "epochs": 20, **REGULARIZATION,
+                  "weight_decay": 0.05, "patience": 3, "factors": 100},
+        space=SearchSpace({"lr": Float(1e-4, 1e-1, log=True),
+                           "weight_decay": Float(1e-4, 1.0, log=True),
+                           "batch_size": Categorical((128, 256, 512)),
+                           "factors": Int(8, 128, log=True)}),
+        reference="an SGD biased MF with 100 factors, 20 epochs: 0.870 (latest-small 80/20)",
+    ),
+    TaskSpec(
+        name="movielens-100k-mf",
+        description="biased matrix factorization on ml-100k's official u1 split",
+        dataset="ml-100k",
+        data={"split": "official", "fold": 1},
+        model=ModelSpec("mf", {"factors": 100}),
+        loss="mse",
+        metric="rmse",
+        direction=MIN,
+        target=0.95,
+        defaults={"lr": 2e-3, "batch_size": 256, "epochs": 20, **REGULARIZATION,
+                  "weight_decay": 0.05, "patience": 3, "factors": 100},
+        space=SearchSpace({"lr": Float(1e-4, 1e-1, log=True),
+                           "weight_decay": Float(1e-4, 1.0, log=True),
+                           "batch_size": Categorical((128, 256, 512)),
+                           "factors": Int(8, 128, log=True)}),
+        reference="an SGD biased MF with 100 factors, 20 epochs: 0.949 on u1",
+    ),
+    TaskSpec(
+        name="digits-mlp",
+        description="64-32-10 MLP on scikit-learn's 8x8 digits (embedded, no download)",
+        dataset="digits",
+        model=ModelSpec("mlp", {"hidden": (32,)}),
+        loss=CE,
+        metric="accuracy",
+        direction=MAX,
+        target=0.95,
+        defaults={"lr": 3e-3, "batch_size": 32, "epochs": 30, "width": 32, **REGULARIZATION},
+        space=_classifier_space(width=Categorical((16, 32, 64)), dropout=Float(0.0, 0.5)),
+        reference="logistic regression reaches ~96% on this split",
+    ),
+)

@@ -1,0 +1,119 @@
+"""Task declarations: what to train and how to judge it. Pure data; nothing here trains."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from types import MappingProxyType
+from typing import Any
+
+from trainsmart_bench.errors import ConfigError
+from trainsmart_bench.space import SearchSpace
+
+
+class Direction(str, Enum):
+    MAXIMIZE = "max"
+    MINIMIZE = "min"
+
+    def better(self, a: float, b: float) -> bool:
+        """True when ``a`` is strictly better than ``b``."""
+        return a > b if self is Direction.MAXIMIZE else a < b
+
+
+def _frozen(d: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(d or {}))
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """An architecture both frameworks build identically.
+
+    kinds: ``mlp`` (hidden: widths), ``cnn`` (conv: filters, dense: width or 0),
+    ``resnet`` (widths per stage, blocks per stage), ``embed-pool`` (embed_dim, hidden),
+    ``cnn1d`` (embed_dim, filters, kernel), ``mf`` (factors).
+    """
+
+    kind: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "options", _frozen(self.options))
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    name: str
+    description: str
+    dataset: str
+    model: ModelSpec
+    loss: str  # "sparse_categorical_crossentropy" | "mse"
+    metric: str  # the objective: "accuracy" | "rmse"
+    direction: Direction
+    target: float  # quality target on validation (time-to-target) and on test (pass/fail)
+    defaults: Mapping[str, Any]  # lr, batch_size, epochs, dropout, weight_decay, patience, ...
+    space: SearchSpace
+    data: Mapping[str, Any] = field(default_factory=dict)  # dataset options (split, vocab, ...)
+    augment: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"crop_pad": 4, "flip": True}
+    profiles: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # e.g. "cpu"
+    optimizer: str = "adam"
+    reference: str = ""  # where the target comes from
+
+    def __post_init__(self) -> None:
+        for name in ("defaults", "data", "augment"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+        object.__setattr__(
+            self, "profiles", _frozen({k: _frozen(v) for k, v in self.profiles.items()})
+        )
+
+    @property
+    def is_classification(self) -> bool:
+        return self.loss == "sparse_categorical_crossentropy"
+
+    def resolve(self, profile: str | None = None, **overrides: Any) -> ResolvedTask:
+        """Defaults, then the profile's overrides, then explicit ones (hyperparameters)."""
+        params = dict(self.defaults)
+        target = self.target
+        if profile:
+            if profile not in self.profiles:
+                have = ", ".join(sorted(self.profiles)) or "none"
+                raise ConfigError(f"task {self.name!r} has no profile {profile!r} (has: {have})")
+            prof = dict(self.profiles[profile])
+            target = prof.pop("target", target)
+            params.update(prof)
+        unknown = set(overrides) - set(params)
+        if unknown:
+            raise ConfigError(
+                f"task {self.name!r}: unknown hyperparameters {sorted(unknown)}; "
+                f"known: {sorted(params)}"
+            )
+        params.update(overrides)
+        return ResolvedTask(self, profile, _frozen(params), target)
+
+
+@dataclass(frozen=True)
+class ResolvedTask:
+    """A task with its hyperparameters fixed: what one run trains."""
+
+    spec: TaskSpec
+    profile: str | None
+    params: Mapping[str, Any]
+    target: float
+
+    def __getitem__(self, key: str) -> Any:
+        return self.params[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.params.get(key, default)
+
+    def option(self, key: str) -> Any:
+        """A model option: a hyperparameter of that name overrides the declared one."""
+        if key in self.params:
+            return self.params[key]
+        return self.spec.model.options[key]
+
+    def hidden(self) -> tuple[int, ...]:
+        """MLP widths; a ``width`` hyperparameter scales them, keeping their ratios."""
+        base = tuple(self.spec.model.options["hidden"])
+        width = self.params.get("width", base[0])
+        return tuple(max(1, round(h * width / base[0])) for h in base)

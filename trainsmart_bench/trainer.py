@@ -1,0 +1,153 @@
+"""The training loop, owned by us so every backend gets the same data order, clocks and metrics.
+
+Runs inside the worker process of one run. Timings:
+* ``import_s``: importing the framework adapter; ``data_s``: loading task arrays (excluded);
+* ``build_s``: building model and optimizer; ``epoch_s``: per-epoch training, device-synchronized;
+* ``time_to_target``: build + training + evaluation wall time until validation first meets
+  the target (evaluation included, data loading and framework import excluded);
+* warm-up: the first epoch carries tracing/compilation; throughput uses epochs 2..N and
+  ``startup_time`` = import + build + (first epoch - median steady epoch).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from trainsmart_bench.backends.base import Backend, TaskData
+from trainsmart_bench.metrics.quality import evaluate
+from trainsmart_bench.tasks.spec import ResolvedTask
+
+EpochCallback = Callable[[int, float], bool]  # (epoch, val objective) -> keep going?
+
+
+class SkipRun(Exception):
+    """This combination cannot run here (no GPU, missing extra): recorded as skipped."""
+
+
+@dataclass
+class TrainResult:
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    curve: list[dict[str, float]] = field(default_factory=list)
+    timings: dict[str, Any] = field(default_factory=dict)
+    reached_target: bool = False
+    stopped_by: str = "epochs"
+
+
+def augment(x: np.ndarray, rng: np.random.Generator, crop_pad: int = 0, flip: bool = False):
+    """Random crop with zero padding and horizontal flip for NHWC images, vectorized."""
+    n, h, w, _ = x.shape
+    if crop_pad:
+        p = crop_pad
+        padded = np.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))
+        dy = rng.integers(0, 2 * p + 1, n)
+        dx = rng.integers(0, 2 * p + 1, n)
+        rows = dy[:, None] + np.arange(h)[None, :]
+        cols = dx[:, None] + np.arange(w)[None, :]
+        x = padded[np.arange(n)[:, None, None], rows[:, :, None], cols[:, None, :]]
+    if flip:
+        mask = rng.random(n) < 0.5
+        x = x.copy() if not crop_pad else x
+        x[mask] = x[mask, :, ::-1]
+    return x
+
+
+def objective(task: ResolvedTask, scores: dict[str, float]) -> float:
+    return scores[task.spec.metric]
+
+
+def train(
+    backend: Backend,
+    task: ResolvedTask,
+    data: TaskData,
+    seed: int,
+    on_epoch: EpochCallback | None = None,
+    import_s: float = 0.0,
+) -> TrainResult:
+    res = TrainResult(timings={"import_s": import_s})
+    spec = task.spec
+    t0 = time.perf_counter()
+    state = backend.build(task, data)
+    backend.synchronize()
+    res.timings["build_s"] = time.perf_counter() - t0
+    res.metrics["param_count"] = backend.param_count(state)
+    epochs = 1 if getattr(backend, "single_fit", False) else int(task["epochs"])
+    batch = int(task["batch_size"])
+    patience = int(task.get("patience", 0) or 0)
+    rng = np.random.default_rng(seed)
+    best, best_epoch, best_weights = None, 0, None
+    wall = res.timings["build_s"]  # time-to-target counts from the start of the build
+    backend.reset_peak_device_memory()
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(len(data.x_train))
+        ta = time.perf_counter()
+        x, y = data.x_train[order], data.y_train[order]
+        if spec.augment:
+            x = augment(x, rng, **spec.augment)
+        tb = time.perf_counter()
+        loss = backend.train_epoch(state, x, y, batch)
+        backend.synchronize()
+        tc = time.perf_counter()
+        val = evaluate(spec.is_classification, data.y_val, backend.predict(state, data.x_val, 1024))
+        backend.synchronize()
+        td = time.perf_counter()
+        wall += td - ta
+        value = objective(task, val)
+        res.curve.append({"epoch": epoch, "loss": float(loss), f"val_{spec.metric}": value,
+                          "prep_s": tb - ta, "epoch_s": tc - tb, "eval_s": td - tc,
+                          "wall_s": wall})
+        if not np.isfinite(loss):
+            res.stopped_by = "diverged"
+            break
+        if not res.reached_target and not spec.direction.better(task.target, value):
+            res.reached_target = True
+            res.metrics["time_to_target"] = wall
+            res.timings["target_epoch"] = epoch
+        if best is None or spec.direction.better(value, best):
+            best, best_epoch = value, epoch
+            if patience:
+                best_weights = backend.get_weights(state)
+        if on_epoch is not None and not on_epoch(epoch, value):
+            res.stopped_by = "pruned"
+            break
+        if patience and epoch - best_epoch >= patience:
+            res.stopped_by = "early_stopping"
+            break
+    if best_weights is not None and best_epoch != len(res.curve):
+        backend.set_weights(state, best_weights)
+    res.metrics["best_val"] = best
+    res.metrics["epochs_trained"] = len(res.curve)
+    res.timings["best_epoch"] = best_epoch
+    _throughput(res, len(data.x_train))
+    _test(backend, state, task, data, res)
+    res.metrics["peak_device_memory"] = backend.peak_device_memory()
+    return res
+
+
+def _throughput(res: TrainResult, n: int) -> None:
+    times = [c["epoch_s"] + c["prep_s"] for c in res.curve]
+    res.timings["epoch_s"] = times
+    res.timings["first_epoch_s"] = times[0] if times else None
+    steady = times[1:]
+    res.timings["warmup_excluded"] = bool(steady)
+    use = steady or times
+    res.metrics["train_throughput"] = n * len(use) / sum(use) if use else None
+    res.metrics["train_time"] = sum(times)
+    overhead = max(0.0, times[0] - float(np.median(steady))) if steady else 0.0
+    res.timings["warmup_overhead_s"] = overhead
+    res.metrics["startup_time"] = res.timings.get("import_s", 0.0) + res.timings["build_s"] + overhead
+
+
+def _test(backend: Backend, state: Any, task: ResolvedTask, data: TaskData, res) -> None:
+    backend.predict(state, data.x_test[:1024], 1024)  # warm-up: traces the inference path
+    backend.synchronize()
+    t = time.perf_counter()
+    out = backend.predict(state, data.x_test, 1024)
+    backend.synchronize()
+    dt = time.perf_counter() - t
+    res.metrics["inference_throughput"] = len(data.x_test) / dt if dt > 0 else None
+    res.metrics.update(evaluate(task.spec.is_classification, data.y_test, out))
