@@ -40,16 +40,17 @@ class CIFAR10(DatasetLoader):
         ),
     )
     layout = "cifar-10-batches-bin"
+    per_batch = PER_BATCH  # records per batch file (tests use smaller fixtures)
 
     def validate(self, layout: Path) -> None:
         for name in TRAIN + TEST:
             path = layout / name
             if not path.is_file():
                 raise DataError(f"{layout}: {name} is missing; expected {self.layout_hint_text()}")
-            if (size := path.stat().st_size) != RECORD * PER_BATCH:
+            if (size := path.stat().st_size) != RECORD * self.per_batch:
                 raise DataError(
-                    f"{path}: {size:,} bytes, expected {RECORD * PER_BATCH:,} "
-                    f"({PER_BATCH:,} records of {RECORD} bytes); the file is truncated or corrupt"
+                    f"{path}: {size:,} bytes, expected {RECORD * self.per_batch:,} "
+                    f"({self.per_batch:,} records of {RECORD} bytes); the file is truncated or corrupt"
                 )
         meta = layout / "batches.meta.txt"
         if meta.is_file():

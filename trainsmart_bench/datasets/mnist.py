@@ -73,6 +73,8 @@ class MNIST(DatasetLoader):
     # Mirrors re-compress the same bytes with other gzip headers, so every copy is checked by
     # the digest of its decompressed content, which all faithful copies share.
     layout = "mnist"
+    # raw IDX sha256 and shape per file; tests pin their own fixtures' values in a subclass
+    content = {name: (raw, shape) for name, (_, _, raw, shape) in FILES.items()}
 
     def is_layout(self, directory: Path) -> bool:
         return all(self._find(directory, n) is not None for n in FILES)
@@ -101,15 +103,15 @@ class MNIST(DatasetLoader):
         for split, (images, labels) in SPLITS.items():
             for key, name in (("x", images), ("y", labels)):
                 raw = self._raw(layout, name)
-                want = FILES[name][2]
+                want, shape = self.content[name]
                 if (got := hashlib.sha256(raw).hexdigest()) != want:
                     raise ChecksumError(
                         f"{name}: decompressed sha256 {got}, expected {want} (the original MNIST "
                         "bytes); this copy is corrupt or altered. Fetch it again."
                     )
                 array = read_idx(raw, name)
-                if array.shape != FILES[name][3]:
-                    raise DataError(f"{name}: shape {array.shape}, expected {FILES[name][3]}")
+                if array.shape != shape:
+                    raise DataError(f"{name}: shape {array.shape}, expected {shape}")
                 arrays[f"{key}_{split}"] = array
         return arrays
 

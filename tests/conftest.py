@@ -1,0 +1,52 @@
+"""Shared fixtures: a private data dir per test, and the shared real datasets when present."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared" / "datasets"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(tmp_path_factory, monkeypatch):
+    """Never touch the user's cache: every test gets TRAINSMART_DATA_DIR of its own."""
+    monkeypatch.setenv("TRAINSMART_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    if SHARED.is_dir():
+        monkeypatch.setenv("TRAINSMART_SHARED_DATASETS", str(SHARED))
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture(scope="session")
+def shared_datasets() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"real datasets not found at {SHARED} (the ../shared/datasets folder)")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def real_data_dir(tmp_path_factory, shared_datasets) -> Path:
+    """One data dir per session with the shared real copies imported on demand."""
+    return tmp_path_factory.mktemp("real-data")
+
+
+def import_real(name: str, data_dir: Path, shared: Path) -> None:
+    """Import a shared copy into ``data_dir`` once (idempotent within a session)."""
+    from trainsmart_bench.datasets import get_loader
+
+    sources = {
+        "mnist": shared / "mnist",
+        "cifar10": shared / "cifar10" / "cifar-10-binary.tar.xz",
+        "imdb": shared / "imdb" / "aclImdb-labelled.tar.gz",
+        "ml-latest-small": shared / "ml-latest-small",
+    }
+    loader = get_loader(name, str(data_dir))
+    if not loader.is_ready():
+        loader.import_(sources[name])
+
+
+def pytest_configure(config):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
