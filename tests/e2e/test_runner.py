@@ -1,0 +1,67 @@
+"""The run matrix: one process per run, failures isolated, timeouts, skips, resume."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from trainsmart_bench.records import RecordStore, Status
+from trainsmart_bench.runner import Cell, run_cell, run_matrix
+
+pytest.importorskip("torch")
+FAST = {"epochs": 3}
+
+
+def test_run_records_every_metric(tmp_path):
+    rec = run_cell(Cell("digits-mlp", "torch", "cpu", 0), threads=1, params=FAST)
+    assert rec.status is Status.OK, rec.error
+    for name in ("accuracy", "f1_macro", "train_throughput", "inference_throughput",
+                 "startup_time", "peak_host_memory", "param_count", "epochs_trained"):
+        assert rec.value(name) is not None and rec.value(name) > 0, name
+    assert rec.value("param_count") == 64 * 32 + 32 + 32 * 10 + 10
+    assert rec.metrics["accuracy"].unit == "fraction" and rec.metrics["accuracy"].direction == "max"
+    assert len(rec.curve) == 3 and rec.timings["warmup_excluded"] is True
+    assert rec.env["dataset"]["checksum"] and rec.env["framework_version"]
+    assert rec.params["epochs"] == 3 and rec.seed == 0
+
+
+def test_same_seed_same_result_different_seed_differs():
+    a = run_cell(Cell("digits-mlp", "torch", "cpu", 0), threads=1, params=FAST)
+    b = run_cell(Cell("digits-mlp", "torch", "cpu", 0), threads=1, params=FAST)
+    c = run_cell(Cell("digits-mlp", "torch", "cpu", 1), threads=1, params=FAST)
+    losses = [[e["loss"] for e in r.curve] for r in (a, b, c)]
+    assert losses[0] == losses[1] and losses[0] != losses[2]
+
+
+def test_failures_are_isolated_and_resume_skips_finished(tmp_path):
+    store = RecordStore(tmp_path)
+    cells = [Cell("digits-mlp", "torch", "cpu", 0), Cell("digits-mlp", "torch", "cuda", 0)]
+    records = run_matrix(cells, store, threads=1, params={"epochs": 2, "lr": -1.0})
+    assert records[0].status is Status.FAILED and "lr" in records[0].error.lower()
+    records = run_matrix(cells, store, threads=1, params=FAST)
+    assert records[0].status is Status.OK  # a failed cell is retried on resume
+    assert records[1].status in (Status.SKIPPED, Status.OK)  # no GPU here: skipped with reason
+    if records[1].status is Status.SKIPPED:
+        assert "cuda" in records[1].error
+    stamps = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.json")}
+    seen = []
+    run_matrix(cells, store, threads=1, params=FAST, on_record=lambda r, c: seen.append(c))
+    assert seen == [True, True], "recorded cells are not re-run"
+    assert stamps == {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.json")}
+
+
+def test_timeout_becomes_a_record_and_the_next_run_goes_on(tmp_path):
+    store = RecordStore(tmp_path)
+    cells = [Cell("digits-mlp", "torch", "cpu", 0), Cell("digits-mlp", "sklearn", "cpu", 0)]
+    slow = run_matrix(cells[:1], store, threads=1, timeout=0.5)
+    assert slow[0].status is Status.TIMEOUT and "timeout" in slow[0].error
+    rest = run_matrix(cells[1:], store, threads=1)
+    assert rest[0].status is Status.OK, rest[0].error
+    on_disk = [json.loads(p.read_text())["status"] for p in sorted(tmp_path.glob("*.json"))]
+    assert sorted(on_disk) == ["ok", "timeout"]
+
+
+def test_unknown_hyperparameter_fails_cleanly(tmp_path):
+    rec = run_cell(Cell("digits-mlp", "torch", "cpu", 0), threads=1, params={"nope": 1})
+    assert rec.status is Status.FAILED and "unknown hyperparameters" in rec.error
