@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from trainsmart_bench.datasets.cifar10 import CLASSES as CIFAR_CLASSES
 from trainsmart_bench.datasets.idx import write_idx
 
 
@@ -39,8 +40,7 @@ def cifar_batches(root: Path, per_batch: int = 10000, seed: int = 0) -> Path:
         labels = (np.arange(per_batch) % 10).astype(np.uint8)
         pixels = rng.integers(0, 256, (per_batch, 3072), dtype=np.uint8)
         (d / name).write_bytes(np.concatenate([labels[:, None], pixels], axis=1).tobytes())
-    names = "airplane automobile bird cat deer dog frog horse ship truck".split()
-    (d / "batches.meta.txt").write_text("\n".join(names) + "\n\n")
+    (d / "batches.meta.txt").write_text("\n".join(CIFAR_CLASSES) + "\n\n")
     return d
 
 

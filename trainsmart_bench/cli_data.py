@@ -98,7 +98,8 @@ def cmd_info(args) -> int:
         return 0
     console.print(f"[bold]{loader.title}[/] ({loader.name})  {loader.homepage}")
     console.print(f"cached in: {loader.root}")
-    console.print(f"source: {m.get('source')} {m.get('origin', '')}  installed {m.get('installed')}")
+    origin = m.get("origin", "")
+    console.print(f"source: {m.get('source')} {origin}  installed {m.get('installed')}")
     console.print(f"checksum (sha256 of the installed copy): {m['checksum']}")
     _print_summary(m["summary"])
     console.print(f"cite: {loader.citation}")

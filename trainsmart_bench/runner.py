@@ -6,6 +6,7 @@ go on; Ctrl-C stops after killing the current run and keeps every record already
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -89,10 +90,8 @@ def _spawn(spec_path: Path, out_path: Path, timeout: float) -> tuple[dict[str, A
 
 
 def _kill(proc: subprocess.Popen) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     proc.wait()
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from trainsmart_bench.errors import ConfigError
 
-Value = Union[int, float, str, bool]
+Value = Union[int, float, str, bool]  # noqa: UP007 - a runtime alias on 3.10
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,8 @@ class Int:
         return isinstance(value, (int, np.integer)) and self.low <= value <= self.high
 
     def grid(self, n: int) -> list[int]:
-        raw = np.geomspace(self.low, self.high, n) if self.log else np.linspace(self.low, self.high, n)
+        spacing = np.geomspace if self.log else np.linspace
+        raw = spacing(self.low, self.high, n)
         return sorted({int(round(v)) for v in raw})
 
 
@@ -84,7 +85,7 @@ class Categorical:
         return list(self.choices)
 
 
-Param = Union[Float, Int, Categorical]
+Param = Union[Float, Int, Categorical]  # noqa: UP007 - a runtime alias on 3.10
 _KINDS = {"float": Float, "int": Int, "categorical": Categorical}
 
 
@@ -107,7 +108,9 @@ class SearchSpace:
         missing = set(self.params) - set(config)
         extra = set(config) - set(self.params)
         if missing or extra:
-            raise ConfigError(f"config {dict(config)}: missing {sorted(missing)}, extra {sorted(extra)}")
+            raise ConfigError(
+                f"config {dict(config)}: missing {sorted(missing)}, extra {sorted(extra)}"
+            )
         out: dict[str, Value] = {}
         for name, p in self.params.items():
             v = config[name]

@@ -139,7 +139,8 @@ def _throughput(res: TrainResult, n: int) -> None:
     res.metrics["train_time"] = sum(times)
     overhead = max(0.0, times[0] - float(np.median(steady))) if steady else 0.0
     res.timings["warmup_overhead_s"] = overhead
-    res.metrics["startup_time"] = res.timings.get("import_s", 0.0) + res.timings["build_s"] + overhead
+    startup = res.timings.get("import_s", 0.0) + res.timings["build_s"] + overhead
+    res.metrics["startup_time"] = startup
 
 
 def _test(backend: Backend, state: Any, task: ResolvedTask, data: TaskData, res) -> None:

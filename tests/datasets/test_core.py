@@ -182,7 +182,8 @@ def test_offline_error_names_files_urls_and_dir(tmp_path):
     missing = RemoteFile("cifar-10-binary.tar.gz", ((tmp_path / "nowhere.tgz").as_uri(),))
     with pytest.raises(OfflineError) as err:
         download(missing, loader.downloads_dir, progress=False)
-    assert "cifar-10-binary.tar.gz" in str(err.value) and str(loader.downloads_dir) in str(err.value)
+    msg = str(err.value)
+    assert "cifar-10-binary.tar.gz" in msg and str(loader.downloads_dir) in msg
     with pytest.raises(DataError) as err:
         loader.load()
     msg = str(err.value)

@@ -17,7 +17,7 @@ PER_BATCH = 10000
 TRAIN = tuple(f"data_batch_{i}.bin" for i in range(1, 6))
 TEST = ("test_batch.bin",)
 CLASSES = (
-    "airplane automobile bird cat deer dog frog horse ship truck".split()
+    ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 )
 
 
@@ -46,11 +46,13 @@ class CIFAR10(DatasetLoader):
         for name in TRAIN + TEST:
             path = layout / name
             if not path.is_file():
-                raise DataError(f"{layout}: {name} is missing; expected {self.layout_hint_text()}")
+                hint = self.layout_hint_text()
+                raise DataError(f"{layout}: {name} is missing; expected {hint}")
             if (size := path.stat().st_size) != RECORD * self.per_batch:
                 raise DataError(
                     f"{path}: {size:,} bytes, expected {RECORD * self.per_batch:,} "
-                    f"({self.per_batch:,} records of {RECORD} bytes); the file is truncated or corrupt"
+                    f"({self.per_batch:,} records of {RECORD} bytes); the file is truncated "
+                    "or corrupt"
                 )
         meta = layout / "batches.meta.txt"
         if meta.is_file():

@@ -6,7 +6,6 @@ import gzip
 import hashlib
 import os
 import shutil
-import socket
 import tarfile
 import urllib.error
 import urllib.request
@@ -94,7 +93,7 @@ def download(remote: RemoteFile, dest: Path, progress: bool = True, timeout: flo
         try:
             _stream(url, part, remote.size, progress, timeout)
             remote.check(part)
-        except (urllib.error.URLError, socket.timeout, ConnectionError, OSError) as exc:
+        except (TimeoutError, urllib.error.URLError, ConnectionError, OSError) as exc:
             part.unlink(missing_ok=True)
             errors.append(f"{url}: {getattr(exc, 'reason', exc)}")
             continue
