@@ -204,3 +204,15 @@ def test_fetch_uses_a_file_placed_in_downloads(tmp_path, monkeypatch):
     m = loader.fetch(progress=False)
     assert m["source"] == "download" and m["files"][0]["sha256"] == sha
     assert json.loads((loader.root / "manifest.json").read_text())["checksum"] == m["checksum"]
+
+
+def test_keep_member_skips_unneeded_members(tmp_path):
+    src = tmp_path / "src" / "top"
+    (src / "keep").mkdir(parents=True)
+    (src / "skip").mkdir()
+    (src / "keep" / "a.txt").write_text("a")
+    (src / "skip" / "b.txt").write_text("b")
+    archive = tar_of(src, tmp_path / "a.tar.gz")
+    safe_extract(archive, tmp_path / "out", keep=lambda n: "skip" not in n)
+    assert (tmp_path / "out" / "top" / "keep" / "a.txt").is_file()
+    assert not (tmp_path / "out" / "top" / "skip" / "b.txt").exists()

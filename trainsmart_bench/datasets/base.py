@@ -55,6 +55,7 @@ class DatasetLoader:
     remote: ClassVar[tuple[RemoteFile, ...]] = ()
     layout: ClassVar[str]  # directory name of the canonical layout inside the cache
     parse_version: ClassVar[int] = 1
+    derived_caches: ClassVar[tuple[str, ...]] = ("parsed-*.npz",)  # removed on reinstall
     redistributable: ClassVar[bool] = True
 
     def __init__(self, data_dir: str | os.PathLike[str] | None = None) -> None:
@@ -65,6 +66,10 @@ class DatasetLoader:
     def is_layout(self, directory: Path) -> bool:
         """True when ``directory`` is the canonical layout (used to find it in an import)."""
         return directory.name == self.layout
+
+    def keep_member(self, name: str) -> bool:
+        """False for archive members no task needs (they are not extracted)."""
+        return True
 
     def validate(self, layout: Path) -> None:
         """Cheap structural checks (files present, sizes); raise DataError naming the file."""
@@ -104,7 +109,7 @@ class DatasetLoader:
         with self._staging() as stage:
             for path in got:
                 if is_archive(path):
-                    safe_extract(path, stage)
+                    safe_extract(path, stage, self.keep_member)
                 else:
                     shutil.copy2(path, stage / path.name)
             origin = {"source": "download", "files": [self._describe(p) for p in got]}
@@ -127,9 +132,10 @@ class DatasetLoader:
                 found = find_dir(src, self.is_layout)
                 if found is None:
                     raise DataError(self._layout_hint(src))
-                shutil.copytree(found, stage / self.layout, symlinks=False)
+                shutil.copytree(found, stage / self.layout, symlinks=False,
+                                ignore=self._ignore_for(found.parent))
             elif is_archive(src):
-                safe_extract(src, stage)
+                safe_extract(src, stage, self.keep_member)
             else:
                 raise DataError(
                     f"{src}: neither a directory nor an archive (.tar.gz, .tar.xz, .zip); "
@@ -137,6 +143,15 @@ class DatasetLoader:
                 )
             origin = {"source": "import", "origin": str(src), "files": [self._describe(src)]}
             return self._install(stage, origin)
+
+    def _ignore_for(self, base: Path):
+        """A copytree ``ignore`` that applies ``keep_member`` to paths relative to ``base``."""
+
+        def ignore(directory: str, entries: list[str]) -> list[str]:
+            rel = Path(directory).relative_to(base).as_posix()
+            return [e for e in entries if not self.keep_member(f"{rel}/{e}")]
+
+        return ignore
 
     def _describe(self, path: Path) -> dict[str, Any]:
         if path.is_file():
@@ -173,8 +188,9 @@ class DatasetLoader:
             os.replace(self.layout_dir, old)
         os.replace(found, self.layout_dir)
         shutil.rmtree(old, ignore_errors=True)
-        for stale in self.root.glob("parsed-*.npz"):
-            stale.unlink()
+        for pattern in self.derived_caches:
+            for stale in self.root.glob(pattern):
+                stale.unlink()
         self._write_parsed(arrays, checksum)
         _atomic_write_json(self.root / MANIFEST, manifest)
         return manifest

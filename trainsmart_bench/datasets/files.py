@@ -10,7 +10,7 @@ import tarfile
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -140,17 +140,18 @@ def _safe_name(name: str, archive: Path) -> PurePosixPath:
     return pure
 
 
-def safe_extract(archive: Path, dest: Path) -> None:
+def safe_extract(archive: Path, dest: Path, keep: Callable[[str], bool] | None = None) -> None:
     """Extract regular files and directories only; refuse links, devices, absolute and .. paths.
 
-    Every member is checked before anything is written.
+    Every member is checked before anything is written; ``keep(name)`` False skips a member
+    (e.g. the 50,000 unlabelled IMDB reviews no task uses).
     """
     dest.mkdir(parents=True, exist_ok=True)
     try:
         if archive.name.lower().endswith(".zip"):
-            _extract_zip(archive, dest)
+            _extract_zip(archive, dest, keep or _all)
         else:
-            _extract_tar(archive, dest)
+            _extract_tar(archive, dest, keep or _all)
     except (tarfile.TarError, zipfile.BadZipFile, EOFError) as exc:
         raise DataError(
             f"{archive}: cannot read the archive ({exc}); it is truncated or corrupt. "
@@ -158,7 +159,11 @@ def safe_extract(archive: Path, dest: Path) -> None:
         ) from exc
 
 
-def _extract_tar(archive: Path, dest: Path) -> None:
+def _all(name: str) -> bool:
+    return True
+
+
+def _extract_tar(archive: Path, dest: Path, keep: Callable[[str], bool]) -> None:
     with tarfile.open(archive, "r:*") as tar:
         members = tar.getmembers()  # reads to the end: a truncated archive fails here
         for m in members:
@@ -169,6 +174,8 @@ def _extract_tar(archive: Path, dest: Path) -> None:
                     "extract. Dataset archives hold only regular files and directories."
                 )
         for m in members:
+            if not keep(m.name):
+                continue
             target = dest / _safe_name(m.name, archive)
             if m.isdir():
                 target.mkdir(parents=True, exist_ok=True)
@@ -180,7 +187,7 @@ def _extract_tar(archive: Path, dest: Path) -> None:
                 shutil.copyfileobj(src, out, CHUNK)
 
 
-def _extract_zip(archive: Path, dest: Path) -> None:
+def _extract_zip(archive: Path, dest: Path, keep: Callable[[str], bool]) -> None:
     with zipfile.ZipFile(archive) as zf:
         infos = zf.infolist()
         for info in infos:
@@ -192,6 +199,8 @@ def _extract_zip(archive: Path, dest: Path) -> None:
                     "refusing to extract."
                 )
         for info in infos:
+            if not keep(info.filename):
+                continue
             target = dest / _safe_name(info.filename, archive)
             if info.is_dir():
                 target.mkdir(parents=True, exist_ok=True)

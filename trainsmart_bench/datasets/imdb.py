@@ -65,6 +65,12 @@ class IMDB(DatasetLoader):
         ),
     )
     layout = "aclImdb"
+    derived_caches = ("parsed-*.npz", "sequences-*.npz")
+
+    def keep_member(self, name: str) -> bool:
+        """Skip the 50,000 unlabelled reviews and the bag-of-words files: no task reads them."""
+        parts = name.replace("\\", "/").split("/")
+        return "unsup" not in parts and not name.endswith(".feat")
     per_class: ClassVar[int | None] = 12500  # reviews per (split, label) in the official data
 
     def layout_hint_text(self) -> str:
