@@ -1,0 +1,40 @@
+"""``trainsmart tune`` end to end on the synthetic task (a process per trial)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from trainsmart_bench.cli import main
+
+
+def test_tune_runs_studies_and_prints_the_table(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("optuna")
+    monkeypatch.setenv("COLUMNS", "200")
+    rc = main(["tune", "--task", "synthetic", "--backend", "none", "--tuner", "random,optuna-tpe",
+               "--trials", "3", "--studies", "2", "--threads", "1", "--set", "epochs=2",
+               "--results", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert rc == 0
+    for word in ("random", "optuna-tpe", "normalized", "rank", "overhead/trial", "ms"):
+        assert word in out
+    studies = sorted(p.name for p in tmp_path.iterdir())
+    assert len(studies) == 4 and all(s.startswith("synthetic__none__cpu__") for s in studies)
+    summary = json.loads((tmp_path / studies[0] / "study.json").read_text())
+    assert summary["state"] == "finished" and summary["config"]["params"] == {"epochs": 2}
+
+
+def test_tune_rejects_cmaes_on_a_categorical_space_before_training(tmp_path, capsys):
+    pytest.importorskip("optuna")
+    rc = main(["tune", "--task", "digits-mlp", "--backend", "torch", "--tuner", "optuna-cmaes",
+               "--trials", "2", "--studies", "1", "--results", str(tmp_path)])
+    assert rc == 2
+    assert "continuous spaces only" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+
+
+def test_tune_rejects_unknown_names(tmp_path, capsys):
+    assert main(["tune", "--task", "synthetic", "--tuner", "nope", "--results",
+                 str(tmp_path)]) == 2
+    assert "unknown tuner" in capsys.readouterr().err

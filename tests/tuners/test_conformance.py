@@ -1,0 +1,195 @@
+"""One suite, every adapter whose library is installed (as optuna's pytest_samplers does)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tests.tuners.helpers import MIXED, NEEDS, space_for, toy_value, tuner_params
+from trainsmart_bench.errors import ConfigError
+from trainsmart_bench.space import Categorical, Float, Int, SearchSpace
+from trainsmart_bench.tasks.spec import Direction
+from trainsmart_bench.tuners import MissingDependency, Tuner, create_tuner, tuner_class
+
+EDGE = SearchSpace({  # narrow and awkward ranges: where translations go wrong
+    "tiny": Float(1e-6, 2e-6, log=True),
+    "neg": Float(-1.0, -0.5),
+    "two": Int(1, 2),
+    "logint": Int(1, 4, log=True),
+    "mixed": Categorical((16, "x", 2.5)),
+})
+EDGE_CONTINUOUS = SearchSpace({k: p for k, p in EDGE.params.items()
+                               if not isinstance(p, Categorical)})
+
+
+def drive(tuner: Tuner, space: SearchSpace, n: int, fail_every: int = 0) -> list[dict]:
+    """Suggest/observe ``n`` times; every suggestion must validate against the space."""
+    rng = np.random.default_rng(0)
+    configs = []
+    for i in range(n):
+        (config,) = tuner.suggest(1)
+        space.validate(config)
+        assert list(config) == list(space.params)
+        if tuner.supports_pruning:
+            tid = tuner.trial_id(config)
+            for epoch in (1, 2, 3):
+                if not tuner.report(tid, epoch, float(rng.normal()) + epoch):
+                    break
+        failed = fail_every and i % fail_every == fail_every - 1
+        tuner.observe([config], [None if failed else float(rng.normal())])
+        configs.append(config)
+    return configs
+
+
+@pytest.mark.parametrize("name", tuner_params())
+def test_suggestions_validate_over_many_draws(name):
+    space = space_for(name)
+    tuner = create_tuner(name, space, Direction.MAXIMIZE, seed=3, max_epochs=3)
+    configs = drive(tuner, space, 40, fail_every=7)
+    for pname, p in space.params.items():  # the translation covers the range, not one corner
+        values = [c[pname] for c in configs]
+        if isinstance(p, Categorical):
+            assert len(set(values)) >= 2, (pname, values)
+        elif isinstance(p, Int):
+            assert all(type(v) is int for v in values)
+            assert len(set(values)) >= 2, (pname, values)
+        else:
+            assert all(type(v) is float for v in values)
+            assert max(values) - min(values) > 0.1 * (p.high - p.low), (pname, values)
+
+
+@pytest.mark.parametrize("name", tuner_params())
+def test_edge_spaces_validate(name):
+    space = EDGE_CONTINUOUS if name == "optuna-cmaes" else EDGE
+    drive(create_tuner(name, space, "min", seed=0, max_epochs=3), space, 25)
+
+
+@pytest.mark.parametrize("name", tuner_params())
+def test_batch_round_trip_and_ids(name):
+    space = space_for(name)
+    tuner = create_tuner(name, space, "max", seed=1, max_epochs=3)
+    batch = tuner.suggest(3)
+    assert len(batch) == 3
+    ids = [tuner.trial_id(c) for c in batch]
+    assert len(set(ids)) == len(ids) or name == "grid"
+    tuner.observe(batch, [toy_value(c) for c in batch])
+    with pytest.raises(KeyError):
+        tuner.trial_id(batch[0])  # observed: no longer pending
+    (more,) = tuner.suggest(1)
+    space.validate(more)
+
+
+@pytest.mark.parametrize("name", tuner_params())
+def test_restore_then_continue(name):
+    """A fresh tuner takes earlier trials (including ones it never proposed) and goes on."""
+    space = space_for(name)
+    first = create_tuner(name, space, "max", seed=5, max_epochs=3)
+    history = drive(first, space, 6)
+    fresh = create_tuner(name, space, "max", seed=5, max_epochs=3)
+    for i, c in enumerate(history):
+        fresh.restore(c, None if i == 2 else toy_value(c), curve=[0.1, 0.2], pruned=i == 4)
+    drive(fresh, space, 4)
+
+
+@pytest.mark.parametrize("name", tuner_params())
+def test_same_seed_same_suggestions(name):
+    space = space_for(name)
+    runs = [drive(create_tuner(name, space, "max", seed=11, max_epochs=3), space, 12)
+            for _ in range(2)]
+    assert json.dumps(runs[0]) == json.dumps(runs[1])
+    other = drive(create_tuner(name, space, "max", seed=12, max_epochs=3), space, 12)
+    assert json.dumps(other) != json.dumps(runs[0])
+
+
+@pytest.mark.parametrize("name", tuner_params())
+def test_library_version_and_import(name):
+    cls = tuner_class(name)
+    version = cls.library_version()
+    assert isinstance(version, str) and version[0].isdigit()
+    assert cls.primary_import in ("numpy", *NEEDS[name])
+
+
+@pytest.mark.parametrize("name", tuner_params(
+    ["hyperopt-tpe", "optuna-tpe", "optuna-cmaes", "ray-asha", "ray-optuna", "ray-hyperopt"]))
+def test_missing_library_names_the_extra(name, monkeypatch):
+    cls = tuner_class(name)
+    blocked = cls.primary_import
+    for mod in list(sys.modules):
+        if mod == blocked or mod.startswith(blocked + "."):
+            monkeypatch.delitem(sys.modules, mod)
+    monkeypatch.setitem(sys.modules, blocked, None)  # "import blocked" now raises ImportError
+    with pytest.raises(MissingDependency, match=rf"trainsmart-bench\[{cls.extra}\]"):
+        cls(space_for(name), "max", 0, max_epochs=3)
+
+
+@pytest.mark.parametrize("name", tuner_params(["optuna-tpe", "ray-asha"]))
+def test_pruning_tuners_stop_bad_trials(name):
+    space = space_for(name)
+    tuner = create_tuner(name, space, "max", seed=0, max_epochs=9)
+    assert tuner.supports_pruning
+    stopped = 0
+    for i in range(20):
+        (c,) = tuner.suggest(1)
+        tid = tuner.trial_id(c)
+        last = None
+        for epoch in range(1, 10):
+            last = (i % 4) + epoch / 10  # every fourth trial is the best at every epoch
+            if not tuner.report(tid, epoch, last):
+                stopped += 1
+                break
+        tuner.observe([c], [last])
+    assert 0 < stopped < 20
+
+
+@pytest.mark.parametrize("name", tuner_params(["optuna-cmaes"]))
+def test_cmaes_rejects_categorical_space(name):
+    with pytest.raises(ConfigError, match=r"continuous.*\['batch_size', 'act'\].*--set"):
+        create_tuner(name, MIXED, "max", seed=0)
+
+
+@pytest.mark.parametrize("name", tuner_params(["optuna-tpe", "hyperopt-tpe", "ray-optuna"]))
+def test_model_based_tuners_improve_on_a_bowl(name):
+    """Sanity of the direction handling: minimizing and maximizing |x - 0.3| go opposite ways."""
+    space = SearchSpace({"x": Float(0.0, 1.0)})
+    tails = {}
+    for direction in ("min", "max"):
+        tuner = create_tuner(name, space, direction, seed=0, max_epochs=1)
+        xs = []
+        for _ in range(40):
+            (c,) = tuner.suggest(1)
+            tuner.observe([c], [abs(c["x"] - 0.3)])
+            xs.append(c["x"])
+        tails[direction] = float(np.median([abs(x - 0.3) for x in xs[-10:]]))
+    assert tails["min"] < tails["max"]
+
+
+def test_grid_covers_then_refines():
+    space = SearchSpace({"a": Float(0.0, 1.0), "b": Categorical(("p", "q"))})
+    tuner = create_tuner("grid", space, "max", seed=0)
+    configs = [tuner.suggest(1)[0] for _ in range(16)]
+    keys = {json.dumps(c, sort_keys=True) for c in configs}
+    assert len(keys) == 16  # 3 x 2 first, then the 5-point grid's new points, ...
+    assert {c["a"] for c in configs[:6]} == {0.0, 0.5, 1.0}
+
+
+def test_importing_tuner_modules_loads_no_library():
+    code = ("import json, sys; import trainsmart_bench.tuners, trainsmart_bench.study, "
+            "trainsmart_bench.tuner_stats, trainsmart_bench.cli_tune, "
+            "trainsmart_bench.tuners.random, trainsmart_bench.tuners.hyperopt, "
+            "trainsmart_bench.tuners.optuna, trainsmart_bench.tuners.ray_tune, "
+            "trainsmart_bench.tuners.overhead, trainsmart_bench.study_trial; "
+            "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('torch', 'ray', 'optuna', 'hyperopt', 'scipy', 'sklearn', 'cmaes'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == []
+
+
+def test_cmaes_without_cmaes_package_says_how_to_install(monkeypatch):
+    pytest.importorskip("optuna")
+    monkeypatch.setitem(sys.modules, "cmaes", None)
+    with pytest.raises(MissingDependency, match=r"pip install cmaes"):
+        create_tuner("optuna-cmaes", SearchSpace({"x": Float(0.0, 1.0)}), "max", seed=0)

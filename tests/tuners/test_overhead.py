@@ -1,0 +1,27 @@
+"""``overhead(tuner, n_trials)``: the tuner's own cost per trial, and its library's loop."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tuners.helpers import tuner_params
+from trainsmart_bench.tuners.overhead import at_milestones, overhead
+
+
+def test_milestones_average_the_preceding_tenth():
+    per_trial = [1.0] * 90 + [2.0] * 10
+    assert at_milestones(per_trial) == {10: 1.0, 100: 2.0}
+
+
+@pytest.mark.parametrize("name", tuner_params(["random", "optuna-tpe", "hyperopt-tpe",
+                                               "optuna-cmaes", "ray-asha"]))
+def test_overhead_reports_seconds_per_trial(name):
+    r = overhead(name, 12)
+    assert r["n_trials"] == 12 and r["unit"] == "s/trial" and r["version"]
+    assert 0 < r["per_trial_s"] < 1 and set(r["at"]) == {10}
+    assert r["per_trial_s"] == pytest.approx(r["suggest_s"] + r["observe_s"])
+    if name.startswith(("optuna", "hyperopt")):
+        assert r["native"]["loop"] in ("optuna study.optimize", "hyperopt fmin")
+        assert 0 < r["native"]["per_trial_s"] < 1 and set(r["native"]["at"]) == {10}
+    else:
+        assert r["native"] is None

@@ -1,0 +1,286 @@
+"""The study loop: one tuner, one task, one budget; every trial in its own process, recorded.
+
+Like bayesmark's ``experiment.py`` the suite owns the loop, so every tuner gets the same budget,
+data, training code, seed and evaluation. Per trial it times ``suggest``, the evaluation and
+``observe`` apart, validates the suggestion against the search space, evaluates it through
+``trainsmart_bench.study_trial`` (a fresh process with a timeout, or a Ray task), and writes a
+``TrialRecord`` atomically to ``<store>/<study-id>/trial-XXXX.json``. A tuner that raises, an
+invalid suggestion, a crashed or timed-out trial: each becomes a failed record that counts
+against the budget, and the study goes on. ``study.json`` holds the settings while the study
+runs and its summary (best so far over trials and over seconds, library version) at the end.
+
+Budgets: ``budget_trials`` trials (failed ones included); optionally ``budget_seconds`` of study
+time (suggest + evaluation + observe, summed over sessions; no trial starts past it, the last
+one may overrun) and ``budget_epochs`` of epochs actually trained (pruned trials train fewer).
+Every trial trains with the study's seed, so within a study only the configuration varies.
+
+Resume: a study directory with records continues where it stopped: each recorded trial is
+re-observed into a fresh tuner (``Tuner.restore``, with its epoch curve for pruners), then the
+loop goes on numbering from there.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from trainsmart_bench.errors import ConfigError
+from trainsmart_bench.records import SCHEMA_VERSION, Status, atomic_write_json
+from trainsmart_bench.space import Categorical, SearchSpace
+from trainsmart_bench.study_records import (
+    DEFAULT_TRIAL_TIMEOUT,
+    SUMMARY_FILE,
+    Study,
+    StudyConfig,
+    TrialRecord,
+    load_studies,
+    load_study,
+    record_trial,
+    summarize,
+)
+from trainsmart_bench.tasks.spec import TaskSpec
+from trainsmart_bench.tuners.base import Tuner
+
+__all__ = ["DEFAULT_TRIAL_TIMEOUT", "Study", "StudyConfig", "TrialRecord", "load_studies",
+           "load_study", "resolve_task", "run_study", "tuning_space"]
+
+Evaluator = Callable[[dict[str, Any], float, Callable[[int, float], bool]], dict[str, Any]]
+
+
+def resolve_task(name: str) -> TaskSpec:
+    if name == "synthetic":
+        from trainsmart_bench.tuners.synthetic import SYNTHETIC
+
+        return SYNTHETIC
+    from trainsmart_bench.tasks import get_task
+
+    return get_task(name)
+
+
+def tuning_space(task: TaskSpec, pinned: Mapping[str, Any]) -> SearchSpace:
+    """The task's space without the pinned (``--set``) hyperparameters."""
+    params = {k: p for k, p in task.space.params.items() if k not in pinned}
+    if not params:
+        raise ConfigError(f"every parameter of {task.name!r}'s search space is pinned by --set; "
+                          f"nothing is left to tune")
+    return SearchSpace(params)
+
+
+def _max_epochs(space: SearchSpace, resolved: Mapping[str, Any]) -> int | None:
+    p = space.params.get("epochs")
+    if isinstance(p, Categorical):
+        return int(max(p.choices))
+    if p is not None:
+        return int(p.high)
+    return int(resolved["epochs"]) if "epochs" in resolved else None
+
+
+def run_study(
+    task: str, backend: str, tuner_name: str, budget_trials: int,
+    budget_seconds: float | None = None, study_seed: int = 0, device: str = "cpu",
+    data_dir: str | None = None, store_dir: str | Path = "results/tune",
+    ray_address: str | None = None, params: Mapping[str, Any] | None = None, *,
+    budget_epochs: int | None = None, profile: str | None = None,
+    timeout: float = DEFAULT_TRIAL_TIMEOUT, threads: int = 1, resume: bool = True,
+    evaluator: Evaluator | None = None, tuner_options: Mapping[str, Any] | None = None,
+    on_trial: Callable[[TrialRecord], None] | None = None,
+) -> Study:
+    """Run (or resume) one study; returns its summary and trial records.
+
+    ``params`` pins hyperparameters (they leave the search space). ``evaluator`` replaces the
+    process-per-trial evaluation (tests); with ``ray_address`` trials run as Ray tasks.
+    """
+    if budget_trials < 1:
+        raise ConfigError("a study needs a budget of at least one trial")
+    config = StudyConfig(task, backend, tuner_name, int(study_seed), device, profile,
+                         dict(params or {}), int(budget_trials), budget_seconds, budget_epochs,
+                         float(timeout), int(threads))
+    run = StudyRun(config, Path(store_dir), data_dir, resume, dict(tuner_options or {}),
+                   on_trial)
+    owned = evaluator is None
+    if owned and ray_address:
+        from trainsmart_bench.study_trial import RayEvaluator
+
+        evaluator = RayEvaluator(ray_address, num_cpus=threads,
+                                 num_gpus=1 if device == "cuda" else 0)
+    elif owned:
+        from trainsmart_bench.study_trial import ProcessEvaluator
+
+        evaluator = ProcessEvaluator()
+    try:
+        return run.run(evaluator)
+    finally:
+        if owned and hasattr(evaluator, "close"):
+            evaluator.close()
+
+
+class StudyRun:
+    """The state of one study while it runs: tuner, records, clocks."""
+
+    def __init__(self, config: StudyConfig, store: Path, data_dir: str | None, resume: bool,
+                 tuner_options: dict[str, Any], on_trial: Callable | None) -> None:
+        self.config = config
+        self.task = resolve_task(config.task)
+        resolved = self.task.resolve(config.profile, **config.params)  # checks the pinned names
+        self.space = tuning_space(self.task, config.params)
+        self.path = store / config.study_id
+        self.data_dir, self.on_trial = data_dir, on_trial
+        from trainsmart_bench.tuners import create_tuner
+
+        self.tuner: Tuner = create_tuner(
+            config.tuner, self.space, self.task.direction, config.study_seed,
+            max_epochs=_max_epochs(self.space, resolved.params), **tuner_options)
+        self.library = {"import": self.tuner.primary_import,
+                        "version": self.tuner.library_version()}
+        if not resume:  # start afresh: an earlier study's records must not mix with this one
+            for old in [*self.path.glob("trial-*.json"), self.path / SUMMARY_FILE]:
+                old.unlink(missing_ok=True)
+        self.records: list[TrialRecord] = self._restore()
+
+    # -- resume ----------------------------------------------------------------------------
+    def _restore(self) -> list[TrialRecord]:
+        summary, records = load_study(self.path)
+        recorded = summary.get("config")
+        if recorded is not None:
+            mine = self.config.identity()
+            old = {k: recorded.get(k) for k in mine}
+            if json.loads(json.dumps(old)) != json.loads(json.dumps(mine)):
+                raise ConfigError(
+                    f"{self.path} holds a study with other settings ({old}); use another "
+                    f"--results directory or --no-resume")
+        for r in records:
+            if r.config:
+                self.tuner.restore(r.config, r.value if r.status is Status.OK else None,
+                                   r.curve, r.pruned)
+        return records
+
+    # -- the loop ---------------------------------------------------------------------------
+    def _budget_left(self) -> bool:
+        c = self.config
+        if len(self.records) >= c.budget_trials:
+            return False
+        spent = sum(r.seconds for r in self.records)
+        if c.budget_seconds is not None and spent >= c.budget_seconds:
+            return False
+        return c.budget_epochs is None or sum(r.epochs for r in self.records) < c.budget_epochs
+
+    def run(self, evaluator: Evaluator) -> Study:
+        self.path.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(self.path / SUMMARY_FILE, {
+            "schema_version": SCHEMA_VERSION, "kind": "study", "state": "running",
+            "study_id": self.config.study_id, "config": asdict(self.config),
+            "library": self.library})
+        while self._budget_left():
+            number = self.records[-1].trial + 1 if self.records else 0
+            record = self._trial(number, evaluator)
+            record_trial(self.path, record)
+            self.records.append(record)
+            if self.on_trial is not None:
+                self.on_trial(record)
+        return self._finish(evaluator)
+
+    def _finish(self, evaluator: Evaluator) -> Study:
+        from trainsmart_bench.env import environment
+
+        extra = {"space": self.space.to_dict(), "metric": self.task.metric,
+                 "evaluation": getattr(evaluator, "where", type(evaluator).__name__),
+                 "env": environment()}
+        summary = summarize(self.config, self.records, self.task.direction, self.library, extra)
+        atomic_write_json(self.path / SUMMARY_FILE, summary)
+        return Study(self.config, summary, list(self.records), self.path)
+
+    def _trial(self, number: int, evaluator: Evaluator) -> TrialRecord:
+        started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        t = time.perf_counter()
+        raw: dict[str, Any] = {}
+        try:
+            (raw,) = self.tuner.suggest(1)
+            config = self.space.validate(raw)
+            trial_id = self.tuner.trial_id(raw)
+        except Exception as exc:  # noqa: BLE001 - a broken tuner costs a trial, not the study
+            what = "invalid suggestion" if raw else "suggest() raised"
+            timings = {"suggest_s": time.perf_counter() - t}
+            return self._failed(number, raw, f"{what}: {type(exc).__name__}: {exc}",
+                                timings, started)
+        timings = {"suggest_s": time.perf_counter() - t, "report_s": 0.0}
+        result = evaluator(self._spec(config), self.config.timeout,
+                           self._on_epoch(trial_id, timings))
+        if result.get("status") == "skipped":
+            raise ConfigError(f"{self.config.study_id}: the trial cannot run here: "
+                              f"{result.get('error')}")
+        timings["train_s"] = float(result.get("wall_s", 0.0))
+        return self._record(number, raw, config, result, timings, started)
+
+    def _on_epoch(self, trial_id: int, timings: dict[str, float]) -> Callable[[int, float], bool]:
+        def on_epoch(epoch: int, value: float) -> bool:
+            if not self.tuner.supports_pruning:
+                return True
+            t = time.perf_counter()
+            keep = self.tuner.report(trial_id, epoch, value)
+            timings["report_s"] += time.perf_counter() - t
+            return bool(keep)
+
+        return on_epoch
+
+    def _spec(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        c = self.config
+        spec = {"task": c.task, "backend": c.backend, "device": c.device, "seed": c.study_seed,
+                "profile": c.profile, "params": {**c.params, **config},
+                "data_dir": self.data_dir, "threads": c.threads}
+        if c.task == "synthetic":
+            from trainsmart_bench.tuners.synthetic import OBJECTIVE
+
+            spec["objective"] = OBJECTIVE
+        return spec
+
+    def _observe(self, raw: Mapping[str, Any], value: float | None,
+                 timings: dict[str, float]) -> str | None:
+        t = time.perf_counter()
+        try:
+            self.tuner.observe([raw], [value])
+            error = None
+        except Exception as exc:  # noqa: BLE001 - recorded with the trial
+            error = f"observe() raised {type(exc).__name__}: {exc}"
+        timings["observe_s"] = time.perf_counter() - t
+        return error
+
+    def _record(self, number: int, raw: dict[str, Any], config: dict[str, Any],
+                result: dict[str, Any], timings: dict[str, float], started: str) -> TrialRecord:
+        status = Status(result.get("status", "failed"))
+        metrics = dict(result.get("metrics") or {})
+        value = metrics.get("best_val") if status is Status.OK else None
+        if status is Status.OK and value is None:
+            status, result = Status.FAILED, {**result, "error": "the trial reported no value"}
+        observe_error = self._observe(raw, value, timings)
+        error = result.get("error")
+        if result.get("traceback"):
+            error = f"{error}\n{result['traceback']}"
+        if observe_error:
+            error = f"{error}\n{observe_error}" if error else observe_error
+        reported = [float(v) for v in result.get("reported", [])]
+        worker_t = result.get("timings") or {}
+        return self._make(
+            number, status, config, started, value=value, test_value=metrics.get(self.task.metric),
+            epochs=int(metrics.get("epochs_trained", len(reported)) if status is Status.OK
+                       else len(reported)),
+            pruned=worker_t.get("stopped_by") == "pruned", curve=reported, metrics=metrics,
+            timings={**timings, "worker": worker_t}, error=error, node=result.get("node") or {})
+
+    def _failed(self, number: int, raw: dict[str, Any], error: str, timings: dict[str, float],
+                started: str) -> TrialRecord:
+        if raw:
+            observe_error = self._observe(raw, None, timings)
+            error = f"{error}\n{observe_error}" if observe_error else error
+        return self._make(number, Status.FAILED, dict(raw), started, error=error,
+                          timings={"observe_s": 0.0, "report_s": 0.0, "train_s": 0.0, **timings})
+
+    def _make(self, number: int, status: Status, config: dict[str, Any], started: str,
+              **kw: Any) -> TrialRecord:
+        c = self.config
+        return TrialRecord(study_id=c.study_id, trial=number, tuner=c.tuner, task=c.task,
+                           backend=c.backend, device=c.device, study_seed=c.study_seed,
+                           status=status, config=config, profile=c.profile, started=started, **kw)

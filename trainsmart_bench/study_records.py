@@ -1,0 +1,174 @@
+"""Study records: the settings of a study, one ``TrialRecord`` per trial, and the summary.
+
+``<store>/<study-id>/trial-XXXX.json`` holds one trial each (written atomically the moment it
+ends); ``<store>/<study-id>/study.json`` the settings while the study runs and, at the end,
+the summary: best so far over trials and over seconds, epochs, overhead, library version.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from trainsmart_bench.records import SCHEMA_VERSION, Status, atomic_write_json, check_schema
+from trainsmart_bench.tasks.spec import Direction
+
+DEFAULT_TRIAL_TIMEOUT = 3600.0
+SUMMARY_FILE = "study.json"
+IDENTITY = ("task", "backend", "device", "profile", "tuner", "study_seed", "params")
+
+
+@dataclass(frozen=True)
+class TrialRecord:
+    """One trial of a study. ``value`` is what the tuner observed (validation objective, best
+    over the epochs trained); ``test_value`` is the test score of the same config, never shown
+    to the tuner."""
+
+    study_id: str
+    trial: int
+    tuner: str
+    task: str
+    backend: str
+    device: str
+    study_seed: int
+    status: Status
+    config: dict[str, Any]
+    value: float | None = None
+    test_value: float | None = None
+    epochs: int = 0
+    pruned: bool = False
+    curve: list[float] = field(default_factory=list)  # validation value after each epoch
+    metrics: dict[str, Any] = field(default_factory=dict)  # the trial's own metrics
+    # suggest_s, train_s (the trial's process, start to exit), observe_s, report_s (pruning
+    # decisions, made while the trial waits), worker (the trial's own timings)
+    timings: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    node: dict[str, Any] = field(default_factory=dict)  # hostname, pid, ray_node_id
+    profile: str | None = None
+    started: str = ""
+    kind: str = "trial"
+    schema_version: int = SCHEMA_VERSION
+
+    @property
+    def seconds(self) -> float:
+        t = self.timings
+        return t.get("suggest_s", 0.0) + t.get("train_s", 0.0) + t.get("observe_s", 0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["status"] = self.status.value
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> TrialRecord:
+        check_schema(d)
+        known = {f.name for f in fields(cls)}
+        return cls(**{**{k: v for k, v in d.items() if k in known}, "status": Status(d["status"])})
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    task: str
+    backend: str
+    tuner: str
+    study_seed: int = 0
+    device: str = "cpu"
+    profile: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)  # pinned hyperparameters (not searched)
+    budget_trials: int = 20
+    budget_seconds: float | None = None
+    budget_epochs: int | None = None
+    timeout: float = DEFAULT_TRIAL_TIMEOUT
+    threads: int = 1
+
+    @property
+    def study_id(self) -> str:
+        prof = f"@{self.profile}" if self.profile else ""
+        return (f"{self.task}{prof}__{self.backend}__{self.device}__{self.tuner}"
+                f"__study{self.study_seed}")
+
+    def identity(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in IDENTITY}
+
+
+@dataclass
+class Study:
+    config: StudyConfig
+    summary: dict[str, Any]
+    trials: list[TrialRecord]
+    path: Path
+
+
+def load_study(path: str | Path) -> tuple[dict[str, Any], list[TrialRecord]]:
+    """A study directory's summary (``{}`` if absent) and trial records, in trial order."""
+    path = Path(path)
+    summary_path = path / SUMMARY_FILE
+    summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
+    trials = [TrialRecord.from_dict(json.loads(p.read_text()))
+              for p in sorted(path.glob("trial-*.json"))]
+    return summary, sorted(trials, key=lambda r: r.trial)
+
+
+def load_studies(store_dir: str | Path) -> list[dict[str, Any]]:
+    """Every finished study summary under ``store_dir``."""
+    out = []
+    for p in sorted(Path(store_dir).glob(f"*/{SUMMARY_FILE}")):
+        d = json.loads(p.read_text())
+        if d.get("kind") == "study" and d.get("state") == "finished":
+            out.append(d)
+    return out
+
+
+def record_trial(path: Path, record: TrialRecord) -> Path:
+    target = path / f"trial-{record.trial:04d}.json"
+    atomic_write_json(target, record.to_dict())
+    return target
+
+
+
+
+def best_so_far(records: Sequence[TrialRecord], direction: Direction) -> list[float | None]:
+    """After each trial: the best validation value of the ok trials so far (None before one)."""
+    best: float | None = None
+    out: list[float | None] = []
+    for r in records:
+        if r.status is Status.OK and r.value is not None and (
+                best is None or direction.better(r.value, best)):
+            best = r.value
+        out.append(best)
+    return out
+
+
+def summarize(config: StudyConfig, records: Sequence[TrialRecord], direction: Direction,
+              library: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> dict:
+    curve = best_so_far(records, direction)
+    elapsed, over_seconds = 0.0, []
+    for r, b in zip(records, curve):
+        elapsed += r.seconds
+        over_seconds.append([round(elapsed, 6), b])
+    ok = [r for r in records if r.status is Status.OK and r.value is not None]
+    best = None
+    for r in ok:
+        if best is None or direction.better(r.value, best.value):
+            best = r
+    counts: dict[str, int] = {}
+    for r in records:
+        counts[r.status.value] = counts.get(r.status.value, 0) + 1
+    n = max(1, len(records))
+    tuner_s = {k: sum(r.timings.get(k, 0.0) for r in records)
+               for k in ("suggest_s", "observe_s", "report_s")}
+    return {
+        "schema_version": SCHEMA_VERSION, "kind": "study", "state": "finished",
+        "study_id": config.study_id, "config": asdict(config), "direction": direction.value,
+        "library": dict(library), "n_trials": len(records), "status_counts": counts,
+        "pruned": sum(r.pruned for r in records), "epochs": sum(r.epochs for r in records),
+        "elapsed_s": elapsed,
+        "best": None if best is None else {"trial": best.trial, "value": best.value,
+                                           "test_value": best.test_value, "config": best.config},
+        "best_so_far_trials": curve, "best_so_far_seconds": over_seconds,
+        "tuner_s": tuner_s, "tuner_s_per_trial": sum(tuner_s.values()) / n,
+        **(extra or {}),
+    }

@@ -1,0 +1,166 @@
+"""Optuna's TPE, random and CMA-ES samplers through its ask-and-tell interface.
+
+Translation: ``Float`` -> ``FloatDistribution(low, high, log)``, ``Int`` ->
+``IntDistribution(low, high, log)``, ``Categorical`` -> ``CategoricalDistribution``. The study
+is created with the task's direction, so values go in unchanged.
+
+Pruning: each adapter owns an Optuna pruner (``MedianPruner()`` with Optuna's defaults unless
+``pruner="sha"`` (``SuccessiveHalvingPruner()``) or ``"none"``); ``report`` calls
+``trial.report(value, epoch)`` and ``trial.should_prune()``, and a pruned trial is told as
+``TrialState.PRUNED`` (Optuna then uses its last intermediate value, as in ``study.optimize``).
+
+Failed trials are told as ``TrialState.FAIL``: Optuna's samplers skip them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from trainsmart_bench.errors import ConfigError
+from trainsmart_bench.space import Categorical, Float, SearchSpace
+from trainsmart_bench.tasks.spec import Direction
+from trainsmart_bench.tuners.base import Config, Tuner, derived_seed, is_failure, require
+
+PRUNERS = ("median", "sha", "none")
+
+
+def optuna_distributions(space: SearchSpace) -> dict[str, Any]:
+    dist = require("optuna", "optuna", "an optuna tuner").distributions
+    out: dict[str, Any] = {}
+    for name, p in space.params.items():
+        if isinstance(p, Float):
+            out[name] = dist.FloatDistribution(p.low, p.high, log=p.log)
+        elif isinstance(p, Categorical):
+            out[name] = dist.CategoricalDistribution(list(p.choices))
+        else:
+            out[name] = dist.IntDistribution(p.low, p.high, log=p.log)
+    return out
+
+
+class _Optuna(Tuner):
+    primary_import: ClassVar[str] = "optuna"
+    extra: ClassVar[str] = "optuna"
+    supports_pruning: ClassVar[bool] = True
+
+    def __init__(self, space: SearchSpace, direction: Direction | str, seed: int = 0,
+                 max_epochs: int | None = None, pruner: str = "median") -> None:
+        super().__init__(space, direction, seed, max_epochs)
+        self._check_space()
+        ot = require("optuna", "optuna", f"tuner {self.name!r}")
+        ot.logging.set_verbosity(logging.WARNING)
+        if pruner not in PRUNERS:
+            raise ConfigError(f"pruner {pruner!r}: choose one of {', '.join(PRUNERS)}")
+        self.supports_pruning = pruner != "none"
+        pruners = {"median": ot.pruners.MedianPruner, "sha": ot.pruners.SuccessiveHalvingPruner,
+                   "none": ot.pruners.NopPruner}
+        self._ot, self._pruner = ot, pruners[pruner]
+        self._dists = optuna_distributions(space)
+        self._study: Any = None  # created at the first suggestion (see _ensure)
+        self._restored: list[Any] = []
+        self._pruned: set[int] = set()
+
+    def _check_space(self) -> None:
+        pass
+
+    def _sampler(self, ot: Any, seed: int) -> Any:
+        raise NotImplementedError
+
+    def _ensure(self) -> Any:
+        """The study, made with the restored trials: a resumed study's sampler gets a seed
+        derived from (seed, trials restored), so it does not repeat the first session's
+        random start-up draws."""
+        if self._study is None:
+            n = len(self._restored)
+            self._study = self._ot.create_study(
+                direction="maximize" if self.direction is Direction.MAXIMIZE else "minimize",
+                sampler=self._sampler(self._ot, derived_seed(self.seed, n) if n else self.seed),
+                pruner=self._pruner())
+            self._study.add_trials(self._restored)
+        return self._study
+
+    def suggest(self, n: int = 1) -> list[Config]:
+        study = self._ensure()
+        out = []
+        for _ in range(n):
+            trial = study.ask(self._dists)
+            config = self.cast(trial.params)
+            self._register(config, trial)
+            out.append(config)
+        return out
+
+    def report(self, trial_id: int, epoch: int, value: float) -> bool:
+        trial = self._handle(trial_id)
+        trial.report(float(value), int(epoch))
+        if trial.should_prune():
+            self._pruned.add(trial_id)
+            return False
+        return True
+
+    def observe(self, configs: Sequence[Mapping[str, Any]],
+                values: Sequence[float | None]) -> None:
+        state = self._ot.trial.TrialState
+        for config, value in zip(configs, values, strict=True):
+            entry = self._pop(config)
+            if entry is None:
+                self.restore(config, value)
+                continue
+            tid, trial = entry
+            if is_failure(value):
+                self._study.tell(trial, state=state.FAIL)
+            elif tid in self._pruned:
+                self._study.tell(trial, state=state.PRUNED)
+            else:
+                self._study.tell(trial, float(value))
+
+    def restore(self, config: Mapping[str, Any], value: float | None,
+                curve: Sequence[float] = (), pruned: bool = False) -> None:
+        ot = self._ot
+        state = ot.trial.TrialState
+        failed = is_failure(value)
+        st = state.FAIL if failed else (state.PRUNED if pruned and curve else state.COMPLETE)
+        trial = ot.trial.create_trial(
+            params=dict(config), distributions=self._dists, state=st,
+            value=None if st is not state.COMPLETE else float(value),
+            intermediate_values={i + 1: float(v) for i, v in enumerate(curve)},
+        )
+        if self._study is None:
+            self._restored.append(trial)
+        else:
+            self._study.add_trial(trial)
+
+
+class OptunaTPE(_Optuna):
+    """``TPESampler(seed=seed)`` with Optuna's defaults (10 random start-up trials)."""
+
+    name: ClassVar[str] = "optuna-tpe"
+
+    def _sampler(self, ot: Any, seed: int) -> Any:
+        return ot.samplers.TPESampler(seed=seed)
+
+
+class OptunaRandom(_Optuna):
+    name: ClassVar[str] = "optuna-random"
+
+    def _sampler(self, ot: Any, seed: int) -> Any:
+        return ot.samplers.RandomSampler(seed=seed)
+
+
+class OptunaCmaEs(_Optuna):
+    """``CmaEsSampler(seed=seed)``; continuous (Float/Int) spaces only, needs ``cmaes``."""
+
+    name: ClassVar[str] = "optuna-cmaes"
+
+    def _check_space(self) -> None:
+        cats = [n for n, p in self.space.params.items() if isinstance(p, Categorical)]
+        if cats:
+            raise ConfigError(
+                f"optuna-cmaes searches continuous spaces only, but this space has categorical "
+                f"parameters {cats}; pin them (e.g. --set {cats[0]}=VALUE) or use another "
+                f"tuner such as optuna-tpe"
+            )
+        require("cmaes", "optuna", "tuner 'optuna-cmaes'", pip="cmaes")
+
+    def _sampler(self, ot: Any, seed: int) -> Any:
+        return ot.samplers.CmaEsSampler(seed=seed)
