@@ -1,0 +1,81 @@
+"""The report as a person sees it: rendered by headless Chromium, with a screenshot.
+
+Set TRAINSMART_REPORT_ARTIFACTS=DIR to keep the page and the screenshot after the test.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.report.factory import ENV, write_results, write_tuning
+from trainsmart_bench.report import build_report, write_report
+
+CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "",
+                             shutil.which("chromium-browser") or "") if p and Path(p).exists()),
+                None)
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="headless Chromium not found (Debian: apt-get install -y chromium)")
+
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--hide-scrollbars", "--enable-logging=stderr", "--v=0")
+
+
+def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("browser")
+    new = write_tuning(write_results(root / "new"))
+    old_env = {**ENV, "libraries": {**ENV["libraries"], "keras": "3.2.0"}}
+    old = write_results(root / "old", speed={"keras": 1.25}, env=old_env, broken=False)
+    t0 = time.perf_counter()
+    result = build_report([new], compare=[old], now="2024-06-04T12:00:00+00:00")
+    build_s = time.perf_counter() - t0
+    path = root / "report.html"
+    size = write_report(path, result)
+    print(f"\nreport: {size:,} bytes, built in {build_s:.3f}s")
+    return path
+
+
+def test_dom_has_tables_charts_and_escaped_script(page, tmp_path):
+    proc = _chromium(tmp_path / "profile", "--dump-dom", page.as_uri())
+    dom = proc.stdout
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert dom.count("<table") >= 4 and dom.count("<svg") >= 10
+    assert "<script" not in dom.lower()  # the error text stayed text
+    assert "&lt;script&gt;alert(\"pwned\")&lt;/script&gt;" in dom
+    for heading in ("mnist-mlp", "movielens-mf", "Tuning studies", "Comparison",
+                    "Environment", "Problems"):
+        assert f">{heading}</h2>" in dom
+
+
+def test_renders_without_console_errors_and_saves_screenshot(page, tmp_path):
+    shot = tmp_path / "report.png"
+    t0 = time.perf_counter()
+    proc = _chromium(tmp_path / "profile", f"--screenshot={shot}", "--window-size=1400,3000",
+                     page.as_uri())
+    render_s = time.perf_counter() - t0
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    console = [ln for ln in proc.stderr.splitlines()
+               if re.search(r"CONSOLE|Uncaught|Content.Security.Policy|net::ERR_", ln)]
+    assert console == []
+    assert shot.is_file() and shot.stat().st_size > 50_000
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    print(f"\nscreenshot {shot} in {render_s:.2f}s (chromium start included)")
+    keep = os.environ.get("TRAINSMART_REPORT_ARTIFACTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, Path(keep) / "report.png")
+        shutil.copy(page, Path(keep) / "report.html")

@@ -1,0 +1,45 @@
+"""``trainsmart report``: one self-contained HTML page from result records."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+
+def add_parser(sub, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "report", parents=[common], help="render results as a self-contained HTML report",
+        description="Render run and tuning records as one HTML page: tables with bootstrap "
+        "intervals, inline SVG charts, environment checks and an optional comparison.")
+    p.add_argument("results", nargs="+", metavar="RESULTS",
+                   help="record files or directories (searched recursively for *.json)")
+    p.add_argument("-o", "--output", default="report.html", help="output file (report.html)")
+    p.add_argument("--baseline", default="torch",
+                   help="backend the ratios are computed against (default torch)")
+    p.add_argument("--compare", nargs="+", default=[], metavar="OTHER_RESULTS",
+                   help="a reference result set to diff against (e.g. an older commit)")
+    p.add_argument("--title", default="trainsmart-bench report", help="page title")
+    p.set_defaults(func=cmd_report)
+
+
+def cmd_report(args) -> int:
+    from rich.console import Console
+    from rich.markup import escape
+
+    from trainsmart_bench.report import build_report, write_report
+
+    console = Console(highlight=False)
+    t0 = time.perf_counter()
+    result = build_report(args.results, baseline=args.baseline, compare=args.compare,
+                          title=args.title)
+    size = write_report(args.output, result)
+    elapsed = time.perf_counter() - t0
+    runs = sum(len(row.records) for t in result.tables for row in t.rows)
+    console.print(f"wrote [bold]{args.output}[/] ({size:,} bytes, {len(result.tables)} tasks, "
+                  f"{runs} runs) in {elapsed:.2f}s")
+    for p in result.problems:
+        console.print(f"[yellow]problem:[/] {escape(p.source)}: {escape(p.message)}",
+                      soft_wrap=True)
+    if result.regressions:
+        console.print(f"[bold red]{result.regressions} regression(s)[/] against --compare")
+    return 0

@@ -1,0 +1,107 @@
+"""The tuning-studies section; empty (and skipped) when there are no study or trial records."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from trainsmart_bench.report.charts import Series, Style, styles
+from trainsmart_bench.report.fmt import DASH, esc, fmt_num, fmt_seconds
+from trainsmart_bench.report.model import Problem
+from trainsmart_bench.report.plots import legend, line_chart
+from trainsmart_bench.report.tuning import Band, StudyView, by_time, by_trial, studies
+from trainsmart_bench.stats import Summary
+
+HEADS = ("tuner", "studies", "rank \u2193", "normalized score \u2193", "final best",
+         "area under best-so-far \u2193", "test score of best config", "overhead / trial \u2193",
+         "epochs / study", "trials not ok")
+
+
+def _summary(s: Summary, digits: int = 4) -> str:
+    if s.median is None:
+        return DASH
+    ci = "n=1" if s.n < 2 else f"{fmt_num(s.low, digits)} \u2013 {fmt_num(s.high, digits)}"
+    return f'<span class="med">{fmt_num(s.median, digits)}</span><span class="ci">{ci}</span>'
+
+
+def _table(views: Sequence[StudyView]) -> str:
+    from trainsmart_bench.tuner_stats import score_tuners
+
+    done = [v for v in views if v.state == "finished"]
+    note = ""
+    if len(done) < len(views):
+        k = len(views) - len(done)
+        verb = "study appears" if k == 1 else "studies appear"
+        why = "" if done else "; none has finished, so the scores are provisional and use all"
+        note = f'<p class="note">{k} unfinished {verb} in the charts only{why}.</p>'
+    try:
+        scores = score_tuners([v.summary for v in done or views])
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        return f'<p class="note">scores unavailable: {esc(type(exc).__name__)}: {esc(exc)}</p>'
+    not_ok: dict[str, int] = defaultdict(int)
+    for v in done or views:
+        not_ok[v.tuner] += v.not_ok
+    body = "".join(
+        f'<tr><th scope="row">{esc(s.tuner)}</th><td class="num">{s.studies}</td>'
+        f'<td class="num">{s.rank}</td><td class="num">{_summary(s.normalized, 3)}</td>'
+        f'<td class="num">{_summary(s.final)}</td>'
+        f'<td class="num">{fmt_num(s.auc) if s.auc is not None else DASH}</td>'
+        f'<td class="num">{_summary(s.test)}</td><td class="num">{fmt_seconds(s.overhead_s)}</td>'
+        f'<td class="num">{fmt_num(s.epochs) if s.epochs is not None else DASH}</td>'
+        f'<td class="num">{not_ok[s.tuner]}</td></tr>' for s in scores)
+    head = "".join(f'<th scope="col"{" class=num" if i else ""}>{h}</th>'
+                   for i, h in enumerate(HEADS))
+    return (f'{note}<div class="table-wrap"><table class="results"><thead><tr>{head}</tr>'
+            f"</thead><tbody>{body}</tbody></table></div>")
+
+
+def _series(bands: Mapping[str, Band], st: Mapping[str, Style]) -> list[Series]:
+    return [Series(t, st[t], tuple(zip(b.x, b.median)), tuple(zip(b.x, b.low, b.high)))
+            for t, b in bands.items() if b.x]
+
+
+def _charts(group: str, views: Sequence[StudyView]) -> str:
+    tuners = sorted({v.tuner for v in views})
+    st = styles(tuners)
+    per = {t: [v for v in views if v.tuner == t] for t in tuners}
+    t_max = max((s for v in views for s, _ in v.seconds), default=0.0)
+    label = f"best so far ({views[0].direction})"
+    a = line_chart(_series({t: by_trial(vs) for t, vs in per.items()}, st),
+                   f"{group}: best so far vs trials", "trial", label)
+    b = line_chart(_series({t: by_time(vs, t_max) for t, vs in per.items()}, st),
+                   f"{group}: best so far vs seconds", "study seconds (suggest + train + observe)",
+                   label)
+    leg = legend([(t, st[t]) for t in tuners], line=True)
+    cap = "median over studies (line) and inter-quartile range (band)"
+    return "".join(f"<figure>{c}<figcaption>Best so far vs {w}: {cap}.</figcaption>{leg}</figure>"
+                   for c, w in ((a, "trials"), (b, "seconds")) if c)
+
+
+def _group(group: str, views: Sequence[StudyView]) -> str:
+    states = sorted({v.state for v in views} - {"finished"})
+    note = (f' <span class="badge timeout">{esc(", ".join(states))}</span>' if states else "")
+    return (f"<h3>{esc(group)}{note}</h3>{_table(views)}"
+            f'<div class="charts">{_charts(group, views)}</div>')
+
+
+def tuning_section(records: list[dict[str, Any]]) -> tuple[str, list[Problem]]:
+    """HTML for the section (empty when no usable study) and the problems met on the way."""
+    if not records:
+        return "", []
+    views, problems = studies(records)
+    if not views:
+        return "", problems
+    groups: dict[str, list[StudyView]] = defaultdict(list)
+    for v in views:
+        groups[v.group].append(v)
+    body = "".join(_group(g, vs) for g, vs in sorted(groups.items()))
+    trials = sum(len(v.curve) for v in views)
+    return ('<section id="tuning"><h2>Tuning studies</h2>'
+            f'<p class="meta">{len(views)} studies, {trials} trials. <b>Rank</b>: 1 + the number '
+            "of tuners whose final best is significantly better (pairwise Mann-Whitney U, "
+            "p&lt;0.05). <b>Normalized score</b>: (final \u2212 best known) / (random search's "
+            "median final \u2212 best known): 0 = the best any study found, 1 = as good as random "
+            "search. <b>Area under best-so-far</b>: its mean over trials in normalized units. "
+            "<b>Overhead</b>: suggest + observe + report per trial. Intervals: 95% bootstrap.</p>"
+            f"{body}</section>", problems)
