@@ -35,6 +35,8 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--results", default="results/runs", help="record directory")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per run")
     p.add_argument("--threads", type=int, help="intra-op threads (default: physical cores)")
+    p.add_argument("--ray-address", metavar="ADDR",
+                   help="run the cells as Ray tasks on this existing cluster (auto, host:6379)")
     p.add_argument("--no-resume", dest="resume", action="store_false",
                    help="re-run cells that already have a record")
     p.set_defaults(func=cmd_run)
@@ -103,7 +105,8 @@ def cmd_run(args) -> int:
         bar.update(job, description="running")
         records = run_matrix(cells, store, resume=args.resume, on_record=on_record,
                              data_dir=args.data_dir, threads=args.threads,
-                             timeout=args.timeout, params=params)
+                             timeout=args.timeout, params=params,
+                             ray_address=args.ray_address)
     print_summary(records)
     console.print(f"records: {store.root}")
     return 0 if all(r.status in (Status.OK, Status.SKIPPED) for r in records) else 1

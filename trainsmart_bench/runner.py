@@ -117,11 +117,15 @@ def run_matrix(
     *,
     resume: bool = True,
     on_record: Callable[[RunRecord, bool], None] | None = None,
+    ray_address: str | None = None,
     **kwargs: Any,
 ) -> list[RunRecord]:
-    """Run every cell not already recorded; each record is written the moment its run ends."""
-    env = environment()
+    """Run every cell not already recorded; each record is written the moment its run ends.
+
+    With ``ray_address`` the cells run as Ray tasks on that cluster (see ``ray_cells``).
+    """
     records: list[RunRecord] = []
+    todo: list[Cell] = []
     for cell in cells:
         if resume and store.has(cell.key):
             existing = RunRecord.from_dict(json.loads(store.path(cell.key).read_text()))
@@ -130,6 +134,13 @@ def run_matrix(
                 if on_record:
                     on_record(existing, True)
                 continue
+        todo.append(cell)
+    if ray_address:
+        from trainsmart_bench.ray_cells import run_on_ray
+
+        return records + run_on_ray(todo, store, ray_address, on_record, **kwargs)
+    env = environment()
+    for cell in todo:
         record = run_cell(cell, env=env, **kwargs)
         store.write(record)
         records.append(record)

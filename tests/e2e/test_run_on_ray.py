@@ -1,0 +1,45 @@
+"""`trainsmart run --ray-address`: cells as Ray tasks on a real local two-node cluster."""
+
+from __future__ import annotations
+
+import pytest
+
+from trainsmart_bench.records import RecordStore, Status
+from trainsmart_bench.runner import Cell, run_cell, run_matrix
+
+pytest.importorskip("torch")
+
+
+@pytest.fixture(scope="module")
+def two_nodes():
+    pytest.importorskip("ray")
+    import ray
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(initialize_head=True,
+                      head_node_args={"num_cpus": 1, "include_dashboard": False})
+    try:
+        cluster.add_node(num_cpus=1)
+        cluster.wait_for_nodes()
+        yield cluster
+    finally:
+        if ray.is_initialized():
+            ray.shutdown()
+        cluster.shutdown()
+
+
+def test_matrix_cells_spread_over_both_nodes(two_nodes, tmp_path):
+    cells = [Cell("digits-mlp", "torch", "cpu", s) for s in range(4)]
+    store = RecordStore(tmp_path)
+    records = run_matrix(cells, store, ray_address=two_nodes.address, threads=1,
+                         params={"epochs": 2})
+    assert sorted(r.seed for r in records) == [0, 1, 2, 3]
+    assert all(r.status is Status.OK for r in records), [r.error for r in records]
+    nodes = {r.env["node"]["ray_node_id"] for r in records}
+    assert len(nodes) == 2, "SPREAD placed the runs on both nodes"
+    local = run_cell(cells[0], threads=1, params={"epochs": 2})
+    ray_rec = next(r for r in records if r.seed == 0)
+    assert set(ray_rec.to_dict()) == set(local.to_dict())
+    assert set(ray_rec.metrics) == set(local.metrics)
+    assert ray_rec.curve[-1]["loss"] == local.curve[-1]["loss"], "same seed, same training"
+    assert len(list(tmp_path.glob("*.json"))) == 4
