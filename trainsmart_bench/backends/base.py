@@ -45,6 +45,8 @@ class Backend:
     * explicit initializers: Glorot-uniform kernels, zero biases, U(-0.05, 0.05) embeddings;
       batch norm gamma=1, beta=0, eps=1e-5, running-average momentum 0.1 (Keras: 0.9);
     * Adam with beta1=0.9, beta2=0.999, eps=1e-7, decoupled weight decay (AdamW semantics);
+      note the two libraries add eps at different points (torch to sqrt(v_hat), Keras to
+      sqrt(v) before bias correction): equal constants, slightly different updates early on;
     * the loss is computed from logits; fp32; the thread count set by ``setup``;
     * batches are consumed in the order the trainer passes them (no framework shuffling).
     """
@@ -52,6 +54,7 @@ class Backend:
     name: ClassVar[str]
     framework: ClassVar[str]  # the distribution/module whose version is recorded
     extra: ClassVar[str]  # the pip extra that installs it
+    single_fit: ClassVar[bool] = False  # True: one fit call; the trainer runs one "epoch"
 
     @classmethod
     def is_available(cls) -> bool:

@@ -1,0 +1,74 @@
+"""Tiny tasks and random TaskData for every model kind, shared by the backend test modules."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+
+import numpy as np
+import pytest
+
+from trainsmart_bench import registry
+from trainsmart_bench.backends.base import Backend, TaskData
+from trainsmart_bench.tasks import get_task
+from trainsmart_bench.tasks.spec import ModelSpec, ResolvedTask
+
+# what each backend needs importable; importorskip says which one is missing
+REQUIRES = {"torch": ("torch",), "keras": ("tensorflow", "keras"), "sklearn": ("sklearn",)}
+N_USERS, N_ITEMS = 13, 17
+
+
+def make_backend(name: str, seed: int = 0) -> Backend:
+    for module in REQUIRES[name]:
+        pytest.importorskip(module, reason=f"the {name} backend needs {module}")
+    backend = registry.resolve("backend", name)()
+    backend.setup("cpu", 1, seed)
+    return backend
+
+
+def _images(rng: np.random.Generator, n: int, shape: tuple[int, ...]) -> np.ndarray:
+    return rng.standard_normal((n, *shape)).astype(np.float32)
+
+
+def task_data(kind: str, n: int = 24, seed: int = 0) -> TaskData:
+    """Random arrays with the dtypes and layouts the real data has, for one model kind."""
+    rng = np.random.default_rng(seed)
+    extras: dict = {}
+    if kind in ("mlp", "cnn"):
+        xs, n_out = [_images(rng, n, (28, 28, 1)) for _ in range(3)], 10
+    elif kind == "resnet":  # odd size: strided convs must pad exactly like torch's padding=1
+        xs, n_out = [_images(rng, n, (9, 9, 3)) for _ in range(3)], 10
+    elif kind in ("embed-pool", "cnn1d"):
+        xs, n_out = [rng.integers(0, 50, (n, 12)).astype(np.int32) for _ in range(3)], 2
+        extras = {"num_words": 50, "maxlen": 12}
+    else:  # mf
+        xs = [np.stack([rng.integers(0, N_USERS, n), rng.integers(0, N_ITEMS, n)], 1)
+              .astype(np.int32) for _ in range(3)]
+        n_out, extras = 1, {"n_users": N_USERS, "n_items": N_ITEMS, "mean": 3.5}
+    if kind == "mf":
+        ys = [rng.integers(1, 6, n).astype(np.float32) for _ in range(3)]
+    else:
+        ys = [rng.integers(0, n_out, n).astype(np.int64) for _ in range(3)]
+    return TaskData(xs[0], ys[0], xs[1], ys[1], xs[2], ys[2], n_out, extras, dataset="random")
+
+
+TASK_OF_KIND = {"mlp": "mnist-mlp", "cnn": "mnist-cnn", "resnet": "cifar10-resnet",
+                "embed-pool": "imdb-embed", "cnn1d": "imdb-cnn", "mf": "movielens-mf"}
+KINDS = tuple(TASK_OF_KIND)
+TINY_OPTIONS = {"resnet": {"widths": (4, 8), "blocks": 1}, "embed-pool": {"embed_dim": 8,
+                "hidden": 6}, "cnn1d": {"embed_dim": 8, "filters": 6, "kernel": 3}}
+
+
+def tiny_task(kind: str, options: dict | None = None, **params) -> ResolvedTask:
+    """The built-in task of that kind with small model options (hyperparameters overridable)."""
+    spec = get_task(TASK_OF_KIND[kind])
+    if kind in TINY_OPTIONS or options:
+        merged = {**spec.model.options, **TINY_OPTIONS.get(kind, {}), **(options or {})}
+        spec = dataclasses.replace(spec, model=ModelSpec(kind, merged))
+    if kind == "mf":
+        params.setdefault("factors", 5)
+    return spec.resolve(**params)
+
+
+def module_available(name: str) -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in REQUIRES[name])

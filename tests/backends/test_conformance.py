@@ -1,0 +1,89 @@
+"""The Backend contract, run against every installed backend (optuna's samplers_tests style)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from backend_cases import KINDS, make_backend, task_data, tiny_task
+
+from trainsmart_bench import registry
+from trainsmart_bench.backends.arch import arch_for, expected_param_count
+
+NEURAL = ("torch", "keras")
+ALL = (*NEURAL, "sklearn")
+CASES = [(b, k) for b in NEURAL for k in KINDS]
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_metadata(name):
+    backend = make_backend(name)
+    assert type(backend).name == name
+    assert type(backend).is_available()
+    assert isinstance(backend.version(), str) and backend.version()
+    assert backend.device_available("cpu")
+    assert isinstance(backend.device_available("cuda"), bool)
+    assert not backend.device_available("tpu")
+    with pytest.raises(NotImplementedError):
+        backend.check(tiny_task("mlp"), "tpu")
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_cpu_has_no_device_memory(name):
+    backend = make_backend(name)
+    backend.reset_peak_device_memory()
+    backend.synchronize()
+    assert backend.peak_device_memory() is None
+
+
+@pytest.mark.parametrize(("name", "kind"), CASES)
+def test_train_and_predict(name, kind):
+    backend = make_backend(name)
+    task, data = tiny_task(kind, dropout=0.25), task_data(kind)
+    backend.check(task, "cpu")
+    state = backend.build(task, data)
+    assert backend.param_count(state) == expected_param_count(arch_for(task, data))
+    losses = [backend.train_epoch(state, data.x_train, data.y_train, 8) for _ in range(2)]
+    assert all(isinstance(v, float) and math.isfinite(v) for v in losses)
+    out = backend.predict(state, data.x_val, 5)  # 5 does not divide 24: a ragged last batch
+    assert out.dtype == np.float32 and np.isfinite(out).all()
+    if kind == "mf":
+        assert out.shape == (len(data.x_val),)
+    else:
+        assert out.shape == (len(data.x_val), data.n_outputs)
+        np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-5)
+
+
+@pytest.mark.parametrize(("name", "kind"), CASES)
+def test_weights_roundtrip(name, kind):
+    backend = make_backend(name)
+    task, data = tiny_task(kind), task_data(kind)
+    state = backend.build(task, data)
+    saved = backend.get_weights(state)
+    before = backend.predict(state, data.x_val, 8)
+    backend.train_epoch(state, data.x_train, data.y_train, 8)
+    # get_weights returns copies: training must not have changed the saved arrays
+    assert any(not np.array_equal(a, b) for a, b in zip(saved, backend.get_weights(state)))
+    backend.set_weights(state, saved)
+    for a, b in zip(saved, backend.get_weights(state)):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(backend.predict(state, data.x_val, 8), before, atol=1e-6)
+    with pytest.raises(ValueError):
+        backend.set_weights(state, saved[:-1])
+
+
+@pytest.mark.parametrize(("name", "kind"), CASES)
+def test_seed_fixes_initial_weights(name, kind):
+    task, data = tiny_task(kind), task_data(kind)
+    runs = []
+    for seed in (3, 3, 4):
+        backend = make_backend(name, seed)
+        runs.append(backend.get_weights(backend.build(task, data)))
+    assert all(np.array_equal(a, b) for a, b in zip(runs[0], runs[1]))
+    assert not all(np.array_equal(a, b) for a, b in zip(runs[0], runs[2]))
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_registry_entry(name):
+    assert name in registry.names("backend")
