@@ -23,6 +23,8 @@ BACKENDS: Mapping[str, str] = {
     "sklearn": "trainsmart_bench.backends.sklearn:SklearnBackend",
 }
 
+BACKEND_EXTRAS: Mapping[str, str] = {"torch": "torch", "keras": "tf", "sklearn": "all"}
+
 TUNERS: Mapping[str, str] = {
     "random": "trainsmart_bench.tuners.random:RandomTuner",
     "grid": "trainsmart_bench.tuners.random:GridTuner",

@@ -124,13 +124,14 @@ def run_matrix(
 
     With ``ray_address`` the cells run as Ray tasks on that cluster (see ``ray_cells``).
     """
-    records: list[RunRecord] = []
+    cells = list(cells)
+    done: dict[str, RunRecord] = {}
     todo: list[Cell] = []
     for cell in cells:
         if resume and store.has(cell.key):
             existing = RunRecord.from_dict(json.loads(store.path(cell.key).read_text()))
             if existing.status in (Status.OK, Status.SKIPPED):
-                records.append(existing)
+                done[cell.key] = existing
                 if on_record:
                     on_record(existing, True)
                 continue
@@ -138,12 +139,15 @@ def run_matrix(
     if ray_address:
         from trainsmart_bench.ray_cells import run_on_ray
 
-        return records + run_on_ray(todo, store, ray_address, on_record, **kwargs)
-    env = environment()
-    for cell in todo:
-        record = run_cell(cell, env=env, **kwargs)
-        store.write(record)
-        records.append(record)
-        if on_record:
-            on_record(record, False)
-    return records
+        fresh = run_on_ray(todo, store, ray_address, on_record, **kwargs)
+    else:
+        env = environment()
+        fresh = []
+        for cell in todo:
+            record = run_cell(cell, env=env, **kwargs)
+            store.write(record)
+            fresh.append(record)
+            if on_record:
+                on_record(record, False)
+    done.update((r.key, r) for r in fresh)
+    return [done[c.key] for c in cells if c.key in done]  # in the order of ``cells``

@@ -75,7 +75,7 @@ def train(
     backend.synchronize()
     res.timings["build_s"] = time.perf_counter() - t0
     res.metrics["param_count"] = backend.param_count(state)
-    epochs = 1 if getattr(backend, "single_fit", False) else int(task["epochs"])
+    epochs = 1 if backend.single_fit else int(task["epochs"])
     batch = int(task["batch_size"])
     patience = int(task.get("patience", 0) or 0)
     rng = np.random.default_rng(seed)

@@ -19,7 +19,7 @@ from trainsmart_bench.records import atomic_write_json
 
 def run_spec(spec: dict[str, Any], on_epoch=None) -> dict[str, Any]:
     """Train one (task, backend, device, seed) as the spec says; returns the result dict."""
-    from trainsmart_bench.registry import resolve
+    from trainsmart_bench.registry import BACKEND_EXTRAS, resolve
     from trainsmart_bench.tasks import get_task
     from trainsmart_bench.tasks.data import prepare
     from trainsmart_bench.trainer import SkipRun, train
@@ -30,8 +30,9 @@ def run_spec(spec: dict[str, Any], on_epoch=None) -> dict[str, Any]:
     try:
         backend_cls = resolve("backend", spec["backend"])
     except ImportError as exc:
+        extra = BACKEND_EXTRAS.get(spec["backend"], "all")
         raise SkipRun(f"backend {spec['backend']!r} is not installed ({exc}); "
-                      f"install trainsmart-bench[{spec['backend']}]") from exc
+                      f"pip install 'trainsmart-bench[{extra}]'") from exc
     backend = backend_cls()
     backend.check(task, spec["device"])
     if not backend.device_available(spec["device"]):
