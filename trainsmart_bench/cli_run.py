@@ -32,7 +32,7 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", help="a task profile, e.g. cpu for cifar10-resnet")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a hyperparameter, e.g. --set epochs=2 (repeatable)")
-    p.add_argument("--results", default="results/runs", help="record directory")
+    p.add_argument("--results", default="runs", help="record directory (default ./runs)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per run")
     p.add_argument("--threads", type=int, help="intra-op threads (default: physical cores)")
     p.add_argument("--ray-address", metavar="ADDR",

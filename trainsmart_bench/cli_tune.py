@@ -33,7 +33,7 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", help="a task profile, e.g. cpu for cifar10-resnet")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="pin a hyperparameter (it leaves the search space), e.g. --set epochs=3")
-    p.add_argument("--results", default="results/tune", help="record directory")
+    p.add_argument("--results", default="runs/tune", help="record directory (default ./runs/tune)")
     p.add_argument("--ray-address", metavar="ADDR",
                    help="run trials as Ray tasks on this existing cluster (e.g. auto, host:6379)")
     p.add_argument("--timeout", type=float, default=3600.0, help="seconds per trial")

@@ -1,6 +1,6 @@
 """The HTML comparison report: one self-contained page from run (and tuning) records.
 
-``build_report(["results/runs"], baseline="torch", compare=["old/results"])`` returns the page;
+``build_report(["runs"], baseline="torch", compare=["old/results"])`` returns the page;
 ``write_report`` writes it. Loading never fails on a bad record: it is listed under Problems.
 """
 

@@ -1,0 +1,24 @@
+"""The base of the training benchmarks: grid, timeout, per-run memo and skip rule.
+
+The grid is task x backend x device of the profile in $TRAINSMART_BENCH_PROFILE (default quick).
+``setup_cache`` is defined here once, so asv runs it once for every subclass; it returns the
+memo directory where each cell's single training run is kept (see trainsmart_bench.bench).
+"""
+
+from trainsmart_bench import bench
+
+
+class TrainingMetric:
+    """One metric of a training run, over the profile's task x backend x device."""
+
+    params = bench.params()
+    param_names = bench.PARAM_NAMES
+    timeout = bench.timeout()
+    rounds = 1
+    metric = ""
+
+    def setup_cache(self):
+        return bench.start_run()
+
+    def setup(self, run_dir, task, backend, device):
+        self.value = bench.metric_value(run_dir, self.metric, task, backend, device)

@@ -1,0 +1,176 @@
+"""The library side of the asv suite: profiles, skip reasons, one run per cell, datasets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from trainsmart_bench import bench
+from trainsmart_bench.bench import data, suite
+from trainsmart_bench.bench.memo import RunMemo
+from trainsmart_bench.bench.profiles import BACKENDS, PROFILES, current_profile, get_profile
+from trainsmart_bench.errors import ConfigError
+from trainsmart_bench.records import METRICS, RunRecord, Status, metric
+from trainsmart_bench.registry import names
+from trainsmart_bench.study import resolve_task
+from trainsmart_bench.tasks import get_task
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_every_profile_resolves(name):
+    profile = get_profile(name)
+    assert set(profile.backends) <= set(names("backend"))
+    assert set(profile.devices) <= {"cpu", "cuda"}
+    for task in profile.tasks:
+        cell = profile.cell(task, profile.backends[0], profile.devices[0])
+        get_task(task).resolve(cell.profile, **profile.params(task))  # raises if invalid
+    assert profile.bench.startswith("^bench_")
+    assert set(profile.tuners) <= set(names("tuner")) and profile.tuning_backend in BACKENDS
+    for task in profile.tuning_tasks:
+        resolve_task(task).resolve(profile.task_profiles.get(task), **profile.params(task))
+
+
+def test_profile_comes_from_the_environment(monkeypatch):
+    monkeypatch.delenv(bench.ENV_PROFILE, raising=False)
+    assert current_profile().name == "quick"
+    monkeypatch.setenv(bench.ENV_PROFILE, "smoke")
+    assert bench.params() == [["digits-mlp"], ["torch", "sklearn"], ["cpu"]]
+    monkeypatch.setenv(bench.ENV_PROFILE, "huge")
+    with pytest.raises(ConfigError, match="unknown benchmark profile 'huge'"):
+        current_profile()
+
+
+def test_quick_is_the_issue_matrix():
+    quick = get_profile("quick")
+    assert quick.tasks == ("digits-mlp", "mnist-mlp")
+    assert quick.backends == ("torch", "keras", "sklearn") and quick.devices == ("cpu",)
+    assert get_profile("full").devices == ("cuda",)
+
+
+def test_units_are_the_records_units_in_asv_spelling():
+    assert bench.unit("accuracy") == "fraction" and bench.unit("rmse") == "rating"
+    assert bench.unit("train_throughput") == "samples/s"
+    assert bench.unit("time_to_target") == "seconds" and bench.unit("startup_time") == "seconds"
+    assert bench.unit("peak_host_memory") == "bytes"
+    assert set(bench.TRACKED) <= set(METRICS)
+
+
+def _record(task="digits-mlp", backend="torch", status=Status.OK, error=None, **values):
+    return RunRecord(task=task, backend=backend, device="cpu", seed=0, status=status,
+                     metrics={k: metric(k, v) for k, v in values.items()}, target=0.95,
+                     error=error)
+
+
+class FakeRun:
+    def __init__(self, record):
+        self.record, self.calls = record, []
+
+    def __call__(self, cell, **kwargs):
+        self.calls.append((cell, kwargs))
+        return self.record
+
+
+def test_memo_trains_once_per_cell_across_processes(tmp_path):
+    fake = FakeRun(_record(accuracy=0.9))
+    cell = get_profile("smoke").cell("digits-mlp", "torch", "cpu")
+    first = RunMemo(tmp_path / "memo", export=tmp_path / "records", run=fake)
+    assert first.record(cell, {"epochs": 2}, timeout=5).value("accuracy") == 0.9
+    again = RunMemo(tmp_path / "memo", run=fake)  # a new asv process: reads the file
+    assert again.record(cell, {"epochs": 2}).value("accuracy") == 0.9
+    assert len(fake.calls) == 1 and fake.calls[0][1] == {"params": {"epochs": 2}, "timeout": 5}
+    again.record(cell, {"epochs": 3})  # other overrides: another run
+    assert len(fake.calls) == 2
+    exported = json.loads((tmp_path / "records" / f"{cell.key}.json").read_text())
+    assert exported["metrics"]["accuracy"]["value"] == 0.9
+
+
+@pytest.fixture
+def smoke(monkeypatch, tmp_path):
+    monkeypatch.setenv(bench.ENV_PROFILE, "smoke")
+    monkeypatch.delenv(bench.ENV_RECORDS, raising=False)
+
+    def use(record):
+        fake = FakeRun(record)
+        monkeypatch.setattr("trainsmart_bench.bench.memo.run_cell", fake)
+        return fake
+
+    monkeypatch.chdir(tmp_path)
+    return use
+
+
+def test_metric_value_reads_one_run_for_all_metrics(smoke):
+    fake = smoke(_record(accuracy=0.9, train_throughput=1e4, peak_host_memory=3e8,
+                         time_to_target=None))
+    run_dir = bench.start_run()
+    assert bench.metric_value(run_dir, "accuracy", "digits-mlp", "torch", "cpu") == 0.9
+    assert bench.metric_value(run_dir, "train_throughput", "digits-mlp", "torch", "cpu") == 1e4
+    with pytest.raises(NotImplementedError, match="never reached the target 0.95"):
+        bench.metric_value(run_dir, "time_to_target", "digits-mlp", "torch", "cpu")
+    assert len(fake.calls) == 1
+    assert fake.calls[0][1]["params"] == {"epochs": 2}
+
+
+@pytest.mark.parametrize("metric_name,device,reason", [
+    ("rmse", "cpu", "digits-mlp is scored by accuracy, not rmse"),
+    ("peak_device_memory", "cpu", "a cpu run has no device memory"),
+])
+def test_inapplicable_metrics_skip_before_training(smoke, metric_name, device, reason):
+    fake = smoke(_record(accuracy=0.9))
+    with pytest.raises(NotImplementedError, match=reason):
+        bench.metric_value(bench.start_run(), metric_name, "digits-mlp", "torch", device)
+    assert not fake.calls
+
+
+def test_skipped_and_failed_runs(smoke):
+    smoke(_record(status=Status.SKIPPED, error="device 'cuda' is not available to torch here"))
+    with pytest.raises(NotImplementedError, match="not available"):
+        bench.metric_value(bench.start_run(), "accuracy", "digits-mlp", "torch", "cpu")
+    smoke(_record(backend="sklearn", status=Status.FAILED, error="boom"))
+    with pytest.raises(bench.RunFailed, match="failed: boom"):
+        bench.metric_value(bench.start_run(), "accuracy", "digits-mlp", "sklearn", "cpu")
+
+
+def test_uncached_dataset_is_a_skip_with_the_fix(smoke):
+    fake = smoke(_record(task="mnist-mlp", accuracy=0.9))
+    with pytest.raises(NotImplementedError, match="trainsmart data fetch mnist"):
+        bench.metric_value(bench.start_run(), "accuracy", "mnist-mlp", "torch", "cpu")
+    assert not fake.calls
+
+
+def test_prepare_offline_reports_missing_and_keeps_digits(tmp_path):
+    statuses = data.prepare(get_profile("quick"), str(tmp_path), shared=tmp_path / "none",
+                            download=False)
+    by_name = {s.name: s for s in statuses}
+    assert by_name["digits"].state == "embedded" and by_name["digits"].ok
+    assert by_name["mnist"].state == "missing" and "n/a" in by_name["mnist"].detail
+    assert suite.missing_data("digits-mlp") is None
+
+
+def test_study_runs_once_per_cell_and_skips_missing_tuners(monkeypatch, tmp_path):
+    from trainsmart_bench.bench import tuning
+    from trainsmart_bench.tuners import MissingDependency
+
+    calls = []
+
+    class FakeStudy:
+        summary = {"study_id": "s", "best": {"value": 0.25, "test_value": 0.3},
+                   "tuner_s_per_trial": 0.01, "elapsed_s": 2.0, "status_counts": {"ok": 3}}
+
+    def fake_run_study(task, backend, tuner, budget, **kw):
+        calls.append((task, backend, tuner, budget, kw["params"]))
+        if tuner == "optuna-tpe":
+            raise MissingDependency("optuna-tpe needs the 'optuna' package")
+        return FakeStudy()
+
+    monkeypatch.setattr("trainsmart_bench.study.run_study", fake_run_study)
+    monkeypatch.setenv(bench.ENV_PROFILE, "standard")
+    run_dir = str(tmp_path)
+    assert tuning.study_value(run_dir, "best_val", "synthetic", "random") == 0.25
+    assert tuning.study_value(run_dir, "test_value", "synthetic", "random") == 0.3
+    assert tuning.study_value(run_dir, "study_time", "synthetic", "random") == 2.0
+    assert calls == [("synthetic", "torch", "random", 8, {})]
+    with pytest.raises(NotImplementedError, match="needs the 'optuna' package"):
+        tuning.study_value(run_dir, "best_val", "synthetic", "optuna-tpe")
+    with pytest.raises(NotImplementedError, match="trainsmart data fetch mnist"):
+        tuning.study_value(run_dir, "best_val", "mnist-mlp", "random")

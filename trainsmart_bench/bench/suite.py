@@ -1,0 +1,107 @@
+"""What the asv modules call: the parameter grid, units, and one metric of one cell.
+
+Every ``track_*`` method of ``benchmarks/bench_training.py`` is ``metric_value(...)`` for one
+metric. ``setup`` raises ``NotImplementedError`` (asv's "skipped", shown as n/a) with the reason
+when a cell cannot run here or a metric does not apply; a failed run raises ``RunFailed``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from trainsmart_bench.bench.memo import RunMemo
+from trainsmart_bench.bench.profiles import current_profile
+from trainsmart_bench.records import METRICS, RunRecord, Status
+
+ENV_RECORDS = "TRAINSMART_BENCH_RECORDS"  # also keep every run record here (for the report)
+PARAM_NAMES = ["task", "backend", "device"]
+QUALITY = ("accuracy", "rmse")
+TRACKED = (*QUALITY, "train_throughput", "inference_throughput", "time_to_target",
+           "startup_time", "peak_host_memory", "peak_device_memory")
+ASV_UNITS = {"s": "seconds", "bytes": "bytes"}  # the units asv formats itself
+IMPORT_STATEMENT = "import trainsmart_bench"
+
+
+class RunFailed(RuntimeError):
+    """The training run of a cell failed or timed out: asv records the metric as failed."""
+
+
+def params() -> list[list[str]]:
+    """asv's ``params``: task x backend x device of the active profile."""
+    return current_profile().asv_params()
+
+
+def timeout() -> float:
+    """asv's ``timeout`` for one metric: one training run plus process start-up."""
+    return current_profile().timeout + 120.0
+
+
+def unit(metric: str) -> str:
+    """The asv unit of a metric: its METRICS unit, in asv's spelling where asv has one."""
+    name = METRICS[metric][0]
+    return ASV_UNITS.get(name, name)
+
+
+def start_run() -> str:
+    """asv's ``setup_cache``: a memo directory inside asv's cache directory of this run."""
+    root = Path.cwd() / "trainsmart-runs"
+    root.mkdir(exist_ok=True)
+    return str(root)
+
+
+def not_applicable(metric: str, task: str, device: str) -> str | None:
+    """Why ``metric`` does not apply to the cell, decided before anything trains."""
+    from trainsmart_bench.tasks import get_task
+
+    spec = get_task(task)
+    if metric in QUALITY and metric != spec.metric:
+        return f"{task} is scored by {spec.metric}, not {metric}"
+    if metric == "peak_device_memory" and device == "cpu":
+        return "a cpu run has no device memory to report"
+    return None
+
+
+def missing_data(task: str) -> str | None:
+    """Why the task's dataset cannot be loaded (not cached, e.g. offline), or None."""
+    from trainsmart_bench.datasets import get_loader
+    from trainsmart_bench.tasks import get_task
+
+    dataset = get_task(task).dataset
+    if get_loader(dataset).is_ready():
+        return None
+    return (f"dataset {dataset!r} is not cached (offline?); run `trainsmart data fetch {dataset}` "
+            f"or `trainsmart data import {dataset} PATH`")
+
+
+def cell_record(run_dir: str, task: str, backend: str, device: str) -> RunRecord:
+    """The cell's training record under the active profile (trained once per asv run)."""
+    if reason := missing_data(task):
+        raise NotImplementedError(reason)
+    profile = current_profile()
+    memo = RunMemo(run_dir, export=os.environ.get(ENV_RECORDS) or None)
+    return memo.record(profile.cell(task, backend, device), profile.params(task),
+                       timeout=profile.timeout)
+
+
+def metric_value(run_dir: str, metric: str, task: str, backend: str, device: str) -> float:
+    """One metric of one cell; NotImplementedError (skip) or RunFailed when there is none."""
+    if reason := not_applicable(metric, task, device):
+        raise NotImplementedError(reason)
+    record = cell_record(run_dir, task, backend, device)
+    if record.status is Status.SKIPPED:
+        raise NotImplementedError(record.error or "skipped")
+    if record.status is not Status.OK:
+        raise RunFailed(f"{record.key} {record.status.value}: {record.error}")
+    value = record.value(metric)
+    if value is None:
+        raise NotImplementedError(_why_none(record, metric))
+    return value
+
+
+def _why_none(record: RunRecord, metric: str) -> str:
+    if metric == "time_to_target":
+        epochs = record.value("epochs_trained")
+        within = f" in {epochs:.0f} epochs" if epochs is not None else ""
+        return f"validation never reached the target {record.target}{within}"
+    return f"{record.backend} on {record.device} does not report {metric}"

@@ -1,0 +1,99 @@
+"""What benchmarks/bench_tuning.py calls: one study per task x tuner, and tuner overhead.
+
+A study (``trainsmart_bench.study.run_study``: every trial in its own process) runs once per
+asv run and cell, in the memo directory of ``setup_cache``; every metric reads its summary.
+Tuners whose library is missing, and tasks whose dataset is not cached, are skipped (n/a).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from trainsmart_bench.bench.memo import locked
+from trainsmart_bench.bench.profiles import current_profile
+from trainsmart_bench.bench.suite import ENV_RECORDS, RunFailed, missing_data
+
+STUDY_METRICS = {  # asv metric -> (summary getter, unit)
+    "best_val": (lambda s: (s.get("best") or {}).get("value"), "objective"),
+    "test_value": (lambda s: (s.get("best") or {}).get("test_value"), "objective"),
+    "tuner_time": (lambda s: s.get("tuner_s_per_trial"), "seconds"),
+    "study_time": (lambda s: s.get("elapsed_s"), "seconds"),
+}
+
+
+def params() -> list[list[str]]:
+    p = current_profile()
+    return [list(p.tuning_tasks), list(p.tuners)]
+
+
+def overhead_params() -> list[list[str]]:
+    return [list(current_profile().tuners)]
+
+
+def timeout() -> float:
+    """asv's timeout for one metric: a whole study (trials run one after another)."""
+    p = current_profile()
+    return p.timeout * p.budget_trials + 300.0
+
+
+@contextlib.contextmanager
+def _skip_missing_library():
+    from trainsmart_bench.tuners import MissingDependency
+
+    try:
+        yield
+    except MissingDependency as exc:
+        raise NotImplementedError(str(exc)) from exc
+
+
+def study_summary(run_dir: str, task: str, tuner: str) -> dict[str, Any]:
+    """The summary of the cell's study under the active profile (run once per asv run)."""
+    from trainsmart_bench.runner import default_threads
+    from trainsmart_bench.study import run_study
+
+    profile = current_profile()
+    if task != "synthetic" and (reason := missing_data(task)):
+        raise NotImplementedError(reason)
+    export = os.environ.get(ENV_RECORDS)  # the report reads the studies' records there too
+    store = Path(export) / "tune" if export else Path(run_dir) / "studies"
+    done = Path(run_dir) / "studies" / f"{task}-{tuner}.summary.json"
+    with locked(done.with_suffix(".lock")):
+        if done.is_file():
+            return json.loads(done.read_text())
+        with _skip_missing_library():
+            study = run_study(
+                task, profile.tuning_backend, tuner, profile.budget_trials,
+                device=profile.tuning_device, store_dir=store, params=profile.params(task),
+                profile=profile.task_profiles.get(task), timeout=profile.timeout,
+                threads=default_threads(), resume=False)
+        done.write_text(json.dumps(study.summary, default=str))
+        return study.summary
+
+
+def study_value(run_dir: str, metric: str, task: str, tuner: str) -> float:
+    """One metric of the cell's study; NotImplementedError (n/a) or RunFailed without one."""
+    summary = study_summary(run_dir, task, tuner)
+    value = STUDY_METRICS[metric][0](summary)
+    if value is None:
+        counts = summary.get("status_counts", {})
+        if not counts.get("ok"):
+            raise RunFailed(f"{summary.get('study_id')}: no trial succeeded ({counts})")
+        raise NotImplementedError(f"{summary.get('study_id')} reports no {metric}")
+    return float(value)
+
+
+def overhead_per_trial(tuner: str) -> float:
+    """Seconds of suggest + observe per trial, on the synthetic objective (no training)."""
+    from trainsmart_bench.tuners.overhead import overhead
+
+    with _skip_missing_library():
+        result = overhead(tuner, current_profile().overhead_trials, native=False)
+    return float(result["per_trial_s"])
+
+
+def unit(metric: str) -> str:
+    return STUDY_METRICS[metric][1]
