@@ -80,7 +80,7 @@ PROFILES: Mapping[str, Profile] = MappingProxyType({p.name: p for p in (
                "imdb-cnn", "movielens-mf"),
         backends=BACKENDS,
         devices=("cpu",),
-        bench=r"^bench_(import|training|tuning)\.",
+        bench=r"^bench_(import|training|tuning|overhead)\.",
         timeout=1800,
         overrides={"mnist-cnn": {"epochs": 3}, "imdb-embed": {"epochs": 5},
                    "imdb-cnn": {"epochs": 2}, "digits-mlp": {"epochs": 10}},
