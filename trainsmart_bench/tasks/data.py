@@ -1,7 +1,8 @@
 """Task-ready arrays: the same numpy arrays for every backend, prepared once per run.
 
-The validation split is always carved from the train split with a fixed seed (0), so every
-seed, backend and tuner sees the same validation rows; the test split is never used for tuning.
+The validation split (10% unless a task fixes its size) is always carved from the train split
+with a fixed seed (0), so every seed, backend and tuner sees the same validation rows; the test
+split is never used for tuning.
 """
 
 from __future__ import annotations
@@ -33,9 +34,15 @@ def prepare(task: ResolvedTask, data_dir: str | None = None, backend: str = "") 
     raise ConfigError(f"task {spec.name!r}: no preparation for dataset {kind!r}")
 
 
-def _finish(ds: Dataset, x, y, x_test, y_test, n_outputs: int, stratify: bool,
-            extras: dict[str, Any] | None = None) -> TaskData:
-    tr, va = validation_split(y if stratify else len(y), VAL_FRACTION, VAL_SEED)
+def val_fraction(task: ResolvedTask, n: int) -> float:
+    """A task may fix the validation size in rows (MNIST: the customary 5,000 of 60,000)."""
+    size = task.spec.data.get("val_size")
+    return size / n if size else VAL_FRACTION
+
+
+def _finish(task: ResolvedTask, ds: Dataset, x, y, x_test, y_test, n_outputs: int,
+            stratify: bool, extras: dict[str, Any] | None = None) -> TaskData:
+    tr, va = validation_split(y if stratify else len(y), val_fraction(task, len(y)), VAL_SEED)
     return TaskData(
         x_train=x[tr], y_train=y[tr], x_val=x[va], y_val=y[va], x_test=x_test, y_test=y_test,
         n_outputs=n_outputs, extras=extras or {}, dataset=ds.name,
@@ -64,7 +71,7 @@ def _images(task: ResolvedTask, ds: Dataset) -> TaskData:
         extras = {"channel_mean": mean.tolist(), "channel_std": std.tolist()}
     y = ds["y_train"].astype(np.int64)
     y_test = ds["y_test"].astype(np.int64)
-    return _finish(ds, x, y, x_test, y_test, int(y.max()) + 1, True, extras)
+    return _finish(task, ds, x, y, x_test, y_test, int(y.max()) + 1, True, extras)
 
 
 def _text(task: ResolvedTask, ds: Dataset, with_texts: bool) -> TaskData:
@@ -75,11 +82,11 @@ def _text(task: ResolvedTask, ds: Dataset, with_texts: bool) -> TaskData:
     seq = imdb.sequences(ds, num_words, maxlen)
     y = seq["y_train"].astype(np.int64)
     extras: dict[str, Any] = {"num_words": num_words, "maxlen": maxlen}
-    data = _finish(ds, seq["x_train"], y, seq["x_test"], seq["y_test"].astype(np.int64), 2, True,
-                   extras)
+    y_test = seq["y_test"].astype(np.int64)
+    data = _finish(task, ds, seq["x_train"], y, seq["x_test"], y_test, 2, True, extras)
     if with_texts:
         train = imdb.texts(ds, "train")
-        tr, va = validation_split(y, VAL_FRACTION, VAL_SEED)
+        tr, va = validation_split(y, val_fraction(task, len(y)), VAL_SEED)
         extras.update(texts_train=[train[i] for i in tr], texts_val=[train[i] for i in va],
                       texts_test=imdb.texts(ds, "test"))
     return data
@@ -102,7 +109,7 @@ def _ratings(task: ResolvedTask, ds: Dataset) -> TaskData:
     pairs = np.stack([ds["user"], ds["item"]], axis=1).astype(np.int32)
     rating = ds["rating"].astype(np.float32)
     x, y = pairs[train_idx], rating[train_idx]
-    tr, _ = validation_split(len(y), VAL_FRACTION, VAL_SEED)
+    tr, _ = validation_split(len(y), val_fraction(task, len(y)), VAL_SEED)
     extras = {"n_users": int(ds["user"].max()) + 1, "n_items": int(ds["item"].max()) + 1,
               "mean": float(y[tr].mean()), "split": split}
-    return _finish(ds, x, y, pairs[test_idx], rating[test_idx], 1, False, extras)
+    return _finish(task, ds, x, y, pairs[test_idx], rating[test_idx], 1, False, extras)
