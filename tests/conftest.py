@@ -48,5 +48,24 @@ def import_real(name: str, data_dir: Path, shared: Path) -> None:
         loader.import_(sources[name])
 
 
+@pytest.fixture(scope="module")
+def ray_cluster():
+    """Head + one worker node, one CPU each; yields the address the driver connects to."""
+    pytest.importorskip("ray")
+    import ray
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(initialize_head=True,
+                      head_node_args={"num_cpus": 1, "include_dashboard": False})
+    try:
+        cluster.add_node(num_cpus=1)
+        cluster.wait_for_nodes()
+        yield cluster
+    finally:
+        if ray.is_initialized():
+            ray.shutdown()
+        cluster.shutdown()
+
+
 def pytest_configure(config):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -10,28 +10,10 @@ from trainsmart_bench.runner import Cell, run_cell, run_matrix
 pytest.importorskip("torch")
 
 
-@pytest.fixture(scope="module")
-def two_nodes():
-    pytest.importorskip("ray")
-    import ray
-    from ray.cluster_utils import Cluster
-
-    cluster = Cluster(initialize_head=True,
-                      head_node_args={"num_cpus": 1, "include_dashboard": False})
-    try:
-        cluster.add_node(num_cpus=1)
-        cluster.wait_for_nodes()
-        yield cluster
-    finally:
-        if ray.is_initialized():
-            ray.shutdown()
-        cluster.shutdown()
-
-
-def test_matrix_cells_spread_over_both_nodes(two_nodes, tmp_path):
+def test_matrix_cells_spread_over_both_nodes(ray_cluster, tmp_path):
     cells = [Cell("digits-mlp", "torch", "cpu", s) for s in range(4)]
     store = RecordStore(tmp_path)
-    records = run_matrix(cells, store, ray_address=two_nodes.address, threads=1,
+    records = run_matrix(cells, store, ray_address=ray_cluster.address, threads=1,
                          params={"epochs": 2})
     assert sorted(r.seed for r in records) == [0, 1, 2, 3]
     assert all(r.status is Status.OK for r in records), [r.error for r in records]

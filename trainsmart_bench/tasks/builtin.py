@@ -23,6 +23,29 @@ def _classifier_space(**extra) -> SearchSpace:
     )
 
 
+def _mf_task(name: str, dataset: str, split: dict, target: float, reference: str) -> TaskSpec:
+    """Biased matrix factorization, the same model and space on either MovieLens release."""
+    return TaskSpec(
+        name=name,
+        description=f"biased matrix factorization (100 factors), MSE loss, {dataset} "
+                    f"{split['split']} split",
+        dataset=dataset,
+        data=split,
+        model=ModelSpec("mf", {"factors": 100}),
+        loss="mse",
+        metric="rmse",
+        direction=MIN,
+        target=target,
+        defaults={"lr": 2e-3, "batch_size": 256, "epochs": 20, **REGULARIZATION,
+                  "weight_decay": 0.05, "patience": 3, "factors": 100},
+        space=SearchSpace({"lr": Float(1e-4, 1e-1, log=True),
+                           "weight_decay": Float(1e-4, 1.0, log=True),
+                           "batch_size": Categorical((128, 256, 512)),
+                           "factors": Int(8, 128, log=True)}),
+        reference=reference,
+    )
+
+
 TASKS: tuple[TaskSpec, ...] = (
     TaskSpec(
         name="mnist-mlp",
@@ -103,42 +126,10 @@ TASKS: tuple[TaskSpec, ...] = (
         space=_classifier_space(dropout=Float(0.0, 0.6)),
         reference="1-D CNNs on IMDB typically reach 87-89%",
     ),
-    TaskSpec(
-        name="movielens-mf",
-        description="biased matrix factorization (100 factors), MSE loss",
-        dataset="ml-latest-small",
-        data={"split": "random", "test_fraction": 0.2},
-        model=ModelSpec("mf", {"factors": 100}),
-        loss="mse",
-        metric="rmse",
-        direction=MIN,
-        target=0.90,
-        defaults={"lr": 2e-3, "batch_size": 256, "epochs": 20, **REGULARIZATION,
-                  "weight_decay": 0.05, "patience": 3, "factors": 100},
-        space=SearchSpace({"lr": Float(1e-4, 1e-1, log=True),
-                           "weight_decay": Float(1e-4, 1.0, log=True),
-                           "batch_size": Categorical((128, 256, 512)),
-                           "factors": Int(8, 128, log=True)}),
-        reference="an SGD biased MF with 100 factors, 20 epochs: 0.870 (latest-small 80/20)",
-    ),
-    TaskSpec(
-        name="movielens-100k-mf",
-        description="biased matrix factorization on ml-100k's official u1 split",
-        dataset="ml-100k",
-        data={"split": "official", "fold": 1},
-        model=ModelSpec("mf", {"factors": 100}),
-        loss="mse",
-        metric="rmse",
-        direction=MIN,
-        target=0.95,
-        defaults={"lr": 2e-3, "batch_size": 256, "epochs": 20, **REGULARIZATION,
-                  "weight_decay": 0.05, "patience": 3, "factors": 100},
-        space=SearchSpace({"lr": Float(1e-4, 1e-1, log=True),
-                           "weight_decay": Float(1e-4, 1.0, log=True),
-                           "batch_size": Categorical((128, 256, 512)),
-                           "factors": Int(8, 128, log=True)}),
-        reference="an SGD biased MF with 100 factors, 20 epochs: 0.949 on u1",
-    ),
+    _mf_task("movielens-mf", "ml-latest-small", {"split": "random", "test_fraction": 0.2},
+             0.90, "an SGD biased MF with 100 factors, 20 epochs: 0.870 (latest-small 80/20)"),
+    _mf_task("movielens-100k-mf", "ml-100k", {"split": "official", "fold": 1},
+             0.95, "an SGD biased MF with 100 factors, 20 epochs: 0.949 on u1"),
     TaskSpec(
         name="digits-mlp",
         description="64-32-10 MLP on scikit-learn's 8x8 digits (embedded, no download)",
