@@ -97,9 +97,12 @@ def cmd_info(args) -> int:
         print(json.dumps(m, indent=2, sort_keys=True))
         return 0
     console.print(f"[bold]{loader.title}[/] ({loader.name})  {loader.homepage}")
-    console.print(f"cached in: {loader.root}")
-    origin = m.get("origin", "")
-    console.print(f"source: {m.get('source')} {origin}  installed {m.get('installed')}")
+    if m.get("source") == "embedded":
+        console.print("source: embedded in scikit-learn (nothing to download or cache)")
+    else:
+        console.print(f"cached in: {loader.root}")
+        console.print(f"source: {m.get('source')} {m.get('origin', '')}  "
+                      f"installed {m.get('installed')}")
     console.print(f"checksum (sha256 of the installed copy): {m['checksum']}")
     _print_summary(m["summary"])
     console.print(f"cite: {loader.citation}")
@@ -110,7 +113,7 @@ def cmd_info(args) -> int:
 
 def _print_summary(summary: dict) -> None:
     table = Table(show_header=True)
-    table.add_column("split")
+    table.add_column("part")
     table.add_column("details")
     for split, details in summary.items():
         if isinstance(details, dict):
