@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 import pytest
-from backend_cases import KINDS, make_backend, task_data, tiny_task
 
+from tests.backends.backend_cases import KINDS, make_backend, task_data, tiny_task
 from trainsmart_bench import registry
 from trainsmart_bench.backends.arch import arch_for, expected_param_count
 

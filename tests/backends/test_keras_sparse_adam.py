@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from backend_cases import make_backend
+
+from tests.backends.backend_cases import make_backend
 
 
 def _first_step(optimizer_cls) -> float:

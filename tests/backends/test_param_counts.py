@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from backend_cases import make_backend
 
+from tests.backends.backend_cases import make_backend
 from trainsmart_bench.backends.arch import arch_for, expected_param_count
 from trainsmart_bench.backends.base import TaskData
 from trainsmart_bench.tasks import get_task

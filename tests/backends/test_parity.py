@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from backend_cases import KINDS, make_backend, task_data, tiny_task
 
+from tests.backends.backend_cases import KINDS, make_backend, task_data, tiny_task
 from trainsmart_bench.backends.arch import ADAM_BETAS
 
 FORWARD_ATOL = 1e-5

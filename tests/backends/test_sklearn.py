@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from backend_cases import make_backend, tiny_task
 
+from tests.backends.backend_cases import make_backend, tiny_task
 from trainsmart_bench.backends.base import TaskData
 from trainsmart_bench.tasks import get_task
 
