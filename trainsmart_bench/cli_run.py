@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from trainsmart_bench.datasets import get_loader
 from trainsmart_bench.errors import ConfigError
 from trainsmart_bench.records import RecordStore, RunRecord, Status
 from trainsmart_bench.registry import names
@@ -87,6 +88,8 @@ def cmd_run(args) -> int:
     for t in tasks:  # validate before anything trains
         get_task(t).resolve(args.profile if args.profile in get_task(t).profiles else None,
                             **params)
+    for dataset in sorted({get_task(t).dataset for t in tasks}):
+        get_loader(dataset, args.data_dir).require()  # missing data: say how to get it
     cells = [Cell(t, b, d, s, args.profile if args.profile in get_task(t).profiles else None)
              for t in tasks for b in backends for d in devices for s in range(args.seeds)]
     store = RecordStore(Path(args.results))

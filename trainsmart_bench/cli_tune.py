@@ -47,6 +47,8 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
 
 def _check(args, tasks: list[str], tuners: list[str], params: dict) -> None:
     """Fail before anything trains: unknown names, pinned keys, tuner/space mismatches."""
+    from trainsmart_bench.datasets import get_loader
+    from trainsmart_bench.registry import names
     from trainsmart_bench.study import resolve_task, tuning_space
     from trainsmart_bench.tuners import create_tuner
 
@@ -56,6 +58,8 @@ def _check(args, tasks: list[str], tuners: list[str], params: dict) -> None:
         task = resolve_task(t)
         task.resolve(_profile(task, args.profile), **params)
         space = tuning_space(task, params)
+        if task.dataset in names("dataset"):  # the synthetic task has no dataset
+            get_loader(task.dataset, args.data_dir).require()  # missing data: how to get it
         for name in tuners:
             create_tuner(name, space, task.direction, 0, max_epochs=1)
 

@@ -57,3 +57,14 @@ def test_ctrl_c_keeps_finished_records(tmp_path):
     assert proc.returncode == 130 and "finished records are kept" in err
     kept = list(tmp_path.glob("*.json"))
     assert 1 <= len(kept) < 20 and not list(tmp_path.glob(".*"))
+
+
+def test_missing_dataset_says_how_to_get_it_before_training(tmp_path):
+    env = {**_env(), "TRAINSMART_DATA_DIR": str(tmp_path / "empty")}
+    for cmd in (["run", "--task", "mnist-mlp", "--results", str(tmp_path / "r")],
+                ["tune", "--task", "mnist-mlp", "--results", str(tmp_path / "t")]):
+        out = subprocess.run(CMD + cmd, capture_output=True, text=True, env=env, timeout=120)
+        assert out.returncode == 2, out.stderr
+        assert "trainsmart data fetch mnist" in out.stderr.replace("\n", " ")
+        assert "trainsmart data import mnist" in out.stderr.replace("\n", " ")
+    assert not (tmp_path / "r").exists() and not list((tmp_path).glob("t/**/*.json"))

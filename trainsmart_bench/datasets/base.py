@@ -120,7 +120,7 @@ class DatasetLoader:
         if path.is_file():
             remote.check(path)
             return path
-        return download(remote, self.downloads_dir, progress=progress)
+        return download(remote, self.downloads_dir, progress=progress, dataset=self.name)
 
     def import_(self, path: str | os.PathLike[str]) -> dict[str, Any]:
         """Install a local copy: a directory or an archive holding the canonical layout."""

@@ -79,7 +79,8 @@ def tree_digest(root: Path) -> str:
     return h.hexdigest()
 
 
-def download(remote: RemoteFile, dest: Path, progress: bool = True, timeout: float = 30) -> Path:
+def download(remote: RemoteFile, dest: Path, progress: bool = True, timeout: float = 30,
+             dataset: str = "NAME") -> Path:
     """Download ``remote`` into ``dest`` (a directory), verified, under its final name.
 
     Bytes go to ``<name>.part`` and are renamed only once the checksum matches, so an
@@ -105,7 +106,7 @@ def download(remote: RemoteFile, dest: Path, progress: bool = True, timeout: flo
     raise OfflineError(
         f"could not download {remote.name} ({'; '.join(errors)}). If this machine is offline, "
         f"download it elsewhere from {remote.urls[0]} and put it in {dest}, or run "
-        "`trainsmart data import NAME PATH` on a local copy."
+        f"`trainsmart data import {dataset} PATH` on a local copy."
     )
 
 
