@@ -80,7 +80,7 @@ def suite_throughput(backend_name: str, data, task, seed: int, threads: int) -> 
     return float(train(backend, task, data, seed).metrics["train_throughput"])
 
 
-def compare(framework: str, epochs: int = 4, rounds: int = 2, threads: int | None = None,
+def compare(framework: str, epochs: int = 4, rounds: int = 3, threads: int | None = None,
             data_dir: str | None = None) -> dict[str, Any]:
     """Median steady-state samples/s of the suite and of the reference loop, and their ratio."""
     from trainsmart_bench.runner import default_threads

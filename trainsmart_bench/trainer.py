@@ -85,11 +85,11 @@ def train(
     for epoch in range(1, epochs + 1):
         order = rng.permutation(len(data.x_train))
         ta = time.perf_counter()
-        x, y = data.x_train[order], data.y_train[order]
-        if spec.augment:
-            x = augment(x, rng, **spec.augment)
+        x, y, feed = data.x_train, data.y_train, order
+        if spec.augment:  # augmented copies of the epoch's rows, already in order
+            x, y, feed = augment(x[order], rng, **spec.augment), y[order], None
         tb = time.perf_counter()
-        loss = backend.train_epoch(state, x, y, batch)
+        loss = backend.train_epoch(state, x, y, batch, feed)
         backend.synchronize()
         tc = time.perf_counter()
         val = evaluate(spec.is_classification, data.y_val, backend.predict(state, data.x_val, 1024))

@@ -87,3 +87,18 @@ def test_seed_fixes_initial_weights(name, kind):
 @pytest.mark.parametrize("name", ALL)
 def test_registry_entry(name):
     assert name in registry.names("backend")
+
+
+@pytest.mark.parametrize(("name", "kind"), [c for c in CASES if c[0] != "sklearn"])
+def test_an_order_means_the_same_batches_as_a_shuffled_copy(name, kind):
+    """train_epoch(x, y, order) consumes x[order] in batches: the same training as on a copy."""
+    task, data = tiny_task(kind, dropout=0.0), task_data(kind)
+    order = np.random.default_rng(3).permutation(len(data.x_train))
+    a, b = make_backend(name), make_backend(name)
+    sa, sb = a.build(task, data), b.build(task, data)
+    b.set_weights(sb, a.get_weights(sa))
+    loss_a = a.train_epoch(sa, data.x_train, data.y_train, 8, order)
+    loss_b = b.train_epoch(sb, data.x_train[order], data.y_train[order], 8)
+    assert loss_a == pytest.approx(loss_b, rel=1e-5)
+    for wa, wb in zip(a.get_weights(sa), b.get_weights(sb)):
+        np.testing.assert_allclose(wa, wb, rtol=1e-4, atol=1e-6)

@@ -77,8 +77,13 @@ class Backend:
         """Build the model and its optimizer for ``task`` (hyperparameters in task.params)."""
         raise NotImplementedError
 
-    def train_epoch(self, state: Any, x: np.ndarray, y: np.ndarray, batch_size: int) -> float:
-        """One pass over x, y in the given order, in batches; returns the mean training loss."""
+    def train_epoch(self, state: Any, x: np.ndarray, y: np.ndarray, batch_size: int,
+                    order: np.ndarray | None = None) -> float:
+        """One pass over the rows ``x[order]`` (all rows in turn when None), in batches of
+        consecutive entries of ``order``; returns the mean training loss.
+
+        Rows are gathered batch by batch, never as a whole shuffled copy of the epoch.
+        """
         raise NotImplementedError
 
     def predict(self, state: Any, x: np.ndarray, batch_size: int) -> np.ndarray:

@@ -58,6 +58,7 @@ class KerasState:
     layers: list  # weighted layers in exchange order
     classification: bool
     infer: Callable  # one traced batch -> probabilities or predictions
+    train_arrays: tuple | None = None  # (numpy x, tensor x, tensor y), reused across epochs
 
 
 def _inference_fn(model: keras.Model, classification: bool) -> Callable:
@@ -136,10 +137,24 @@ class KerasBackend(Backend):
                           _inference_fn(model, arch.classification))
 
     def train_epoch(self, state: KerasState, x: np.ndarray, y: np.ndarray,
-                    batch_size: int) -> float:
-        history = state.model.fit(x, y, batch_size=batch_size, epochs=1, shuffle=False,
-                                  verbose=0)
+                    batch_size: int, order: np.ndarray | None = None) -> float:
+        if order is None:
+            history = state.model.fit(x, y, batch_size=batch_size, epochs=1, shuffle=False,
+                                      verbose=0)
+        else:  # what fit(shuffle=True) does inside, with our order: gather batch by batch
+            history = state.model.fit(self._epoch_data(state, x, y, order, batch_size),
+                                      epochs=1, shuffle=False, verbose=0)
         return float(history.history["loss"][-1])
+
+    @staticmethod
+    def _epoch_data(state: KerasState, x: np.ndarray, y: np.ndarray, order: np.ndarray,
+                    batch_size: int) -> tf.data.Dataset:
+        if state.train_arrays is None or state.train_arrays[0] is not x:
+            state.train_arrays = (x, tf.constant(x), tf.constant(y))
+        _, xs, ys = state.train_arrays
+        batches = tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+        return batches.map(lambda i: (tf.gather(xs, i), tf.gather(ys, i)),
+                           num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
     def predict(self, state: KerasState, x: np.ndarray, batch_size: int) -> np.ndarray:
         outs = [state.infer(x[start:start + batch_size]).numpy()

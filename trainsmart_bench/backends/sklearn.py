@@ -88,7 +88,8 @@ class SklearnBackend(Backend):
                             math.prod(data.input_shape))
 
     def train_epoch(self, state: SklearnState, x: np.ndarray, y: np.ndarray,
-                    batch_size: int) -> float:
+                    batch_size: int, order: np.ndarray | None = None) -> float:
+        # a full-batch solver: the row order does not matter
         if state.loss is not None:  # one fit per run; later "epochs" change nothing
             return state.loss
         features = self._features(state, x)

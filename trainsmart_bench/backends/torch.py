@@ -35,6 +35,7 @@ class TorchState:
     device: torch.device
     classification: bool
     channels_first: bool  # convert NHWC batches to NCHW
+    train_arrays: tuple | None = None  # (numpy x, tensor x, tensor y), reused across epochs
 
 
 class TorchBackend(Backend):
@@ -78,16 +79,18 @@ class TorchBackend(Backend):
                           arch.kind in CHANNELS_FIRST_KINDS)
 
     def train_epoch(self, state: TorchState, x: np.ndarray, y: np.ndarray,
-                    batch_size: int) -> float:
+                    batch_size: int, order: np.ndarray | None = None) -> float:
         model, opt = state.model, state.optimizer
         model.train()
-        xs = _tensor(x)
-        ys = _tensor(y, np.int64 if state.classification else np.float32)
+        xs, ys = self._training_tensors(state, x, y)
+        idx = None if order is None else torch.from_numpy(order).to(xs.device)
         loss_fn = F.cross_entropy if state.classification else F.mse_loss
         total = torch.zeros((), device=state.device)
         for start in range(0, len(xs), batch_size):
-            xb = self._batch(state, xs[start:start + batch_size])
-            yb = ys[start:start + batch_size].to(state.device, non_blocking=True)
+            end = start + batch_size
+            rows = slice(start, end) if idx is None else idx[start:end]
+            xb = self._batch(state, xs[rows])
+            yb = ys[rows].to(state.device, non_blocking=True)
             opt.zero_grad(set_to_none=True)
             loss = loss_fn(model(xb), yb)
             loss.backward()
@@ -104,6 +107,17 @@ class TorchBackend(Backend):
                 out = model(self._batch(state, xs[start:start + batch_size]))
                 outs.append(torch.softmax(out, dim=1) if state.classification else out)
         return torch.cat(outs).cpu().numpy()
+
+    @staticmethod
+    def _training_tensors(state: TorchState, x: np.ndarray, y: np.ndarray):
+        """The training arrays as tensors, made once per run (on the device for CUDA)."""
+        if state.train_arrays is None or state.train_arrays[0] is not x:
+            dtype = np.int64 if state.classification else np.float32
+            xs, ys = _tensor(x), _tensor(y, dtype)
+            if state.device.type == "cuda":  # gathers then run on the device
+                xs, ys = xs.to(state.device), ys.to(state.device)
+            state.train_arrays = (x, xs, ys)
+        return state.train_arrays[1], state.train_arrays[2]
 
     @staticmethod
     def _batch(state: TorchState, xb: torch.Tensor) -> torch.Tensor:
