@@ -9,7 +9,7 @@ import numpy as np
 
 from trainsmart_bench.datasets.base import DatasetLoader
 from trainsmart_bench.datasets.files import RemoteFile
-from trainsmart_bench.datasets.idx import class_counts
+from trainsmart_bench.datasets.idx import image_summary
 from trainsmart_bench.errors import DataError
 
 RECORD = 1 + 32 * 32 * 3
@@ -81,15 +81,7 @@ class CIFAR10(DatasetLoader):
         return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
 
     def summary(self, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
-        return {
-            split: {
-                "count": int(len(arrays[f"y_{split}"])),
-                "shape": list(arrays[f"x_{split}"].shape[1:]),
-                "dtype": "uint8",
-                "per_class": dict(zip(CLASSES, class_counts(arrays[f"y_{split}"], 10))),
-            }
-            for split in ("train", "test")
-        }
+        return image_summary(arrays, tuple(CLASSES))
 
     def _meta(self, manifest: dict[str, Any]) -> dict[str, Any]:
         return {**super()._meta(manifest), "classes": list(CLASSES)}

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from trainsmart_bench.datasets.base import Dataset, DatasetLoader
-from trainsmart_bench.datasets.idx import class_counts
+from trainsmart_bench.datasets.idx import image_summary
 from trainsmart_bench.errors import DataError
 
 COUNT = 1797
@@ -105,12 +105,4 @@ class Digits(DatasetLoader):
         return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
 
     def summary(self, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
-        return {
-            split: {
-                "count": int(len(arrays[f"y_{split}"])),
-                "shape": list(arrays[f"x_{split}"].shape[1:]),
-                "dtype": "uint8",
-                "per_class": class_counts(arrays[f"y_{split}"], 10),
-            }
-            for split in ("train", "test")
-        }
+        return image_summary(arrays)

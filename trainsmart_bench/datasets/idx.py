@@ -43,3 +43,18 @@ def write_idx(array: np.ndarray) -> bytes:
 
 def class_counts(labels: np.ndarray, n_classes: int) -> list[int]:
     return np.bincount(labels.astype(np.int64), minlength=n_classes).tolist()
+
+
+def image_summary(arrays: dict[str, np.ndarray], classes: tuple[str, ...] | None = None,
+                  n_classes: int = 10) -> dict[str, dict]:
+    """Count, image shape, dtype and per-class counts of the train and test splits."""
+    out = {}
+    for split in ("train", "test"):
+        counts = class_counts(arrays[f"y_{split}"], len(classes) if classes else n_classes)
+        out[split] = {
+            "count": int(len(arrays[f"y_{split}"])),
+            "shape": list(arrays[f"x_{split}"].shape[1:]),
+            "dtype": str(arrays[f"x_{split}"].dtype),
+            "per_class": dict(zip(classes, counts)) if classes else counts,
+        }
+    return out

@@ -11,7 +11,7 @@ import numpy as np
 
 from trainsmart_bench.datasets.base import DatasetLoader
 from trainsmart_bench.datasets.files import RemoteFile
-from trainsmart_bench.datasets.idx import class_counts, read_idx
+from trainsmart_bench.datasets.idx import image_summary, read_idx
 from trainsmart_bench.errors import ChecksumError, DataError
 
 MIRRORS = (
@@ -116,15 +116,7 @@ class MNIST(DatasetLoader):
         return arrays
 
     def summary(self, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
-        return {
-            split: {
-                "count": int(len(arrays[f"y_{split}"])),
-                "shape": list(arrays[f"x_{split}"].shape[1:]),
-                "dtype": str(arrays[f"x_{split}"].dtype),
-                "per_class": class_counts(arrays[f"y_{split}"], 10),
-            }
-            for split in SPLITS
-        }
+        return image_summary(arrays)
 
     def _meta(self, manifest: dict[str, Any]) -> dict[str, Any]:
         return {**super()._meta(manifest), "classes": [str(i) for i in range(10)]}
