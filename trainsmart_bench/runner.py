@@ -58,11 +58,20 @@ def run_cell(
             "profile": cell.profile, "params": params or {}, "data_dir": data_dir,
             "threads": threads or default_threads()}
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    load = _load_average()  # other work on the machine skews every clock: record it
     with tempfile.TemporaryDirectory(prefix="trainsmart-run-") as tmp:
         spec_path, out_path = Path(tmp, "spec.json"), Path(tmp, "result.json")
         spec_path.write_text(json.dumps(spec))
         result, wall = _spawn(spec_path, out_path, timeout)
-    return _record(cell, result, env if env is not None else environment(), started, wall)
+    env = {**(env if env is not None else environment()), "load_average_1m_before": load}
+    return _record(cell, result, env, started, wall)
+
+
+def _load_average() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):  # not on every platform
+        return None
 
 
 def _spawn(spec_path: Path, out_path: Path, timeout: float) -> tuple[dict[str, Any], float]:
