@@ -143,3 +143,14 @@ def test_forgiving_with_odd_but_loadable_records(tmp_path):
     assert table.metric == "accuracy" and table.rows[0].cells["quality"].summary.median is None
     assert not any(c.best for c in table.rows[0].cells.values())  # a lone row is not "best"
     assert "my-task&lt;b&gt;" in result.html and "no ok runs of the baseline" in result.html
+
+
+def test_runs_started_on_a_busy_machine_are_flagged():
+    from trainsmart_bench.report.sections import env_warnings
+
+    quiet = run("mnist-mlp", "torch", 0, env={**ENV, "load_average_1m_before": 0.2})
+    busy = run("mnist-mlp", "torch", 1, env={**ENV, "load_average_1m_before": 1.8})
+    assert summarize([quiet]).busy_runs() == 0 and env_warnings(summarize([quiet])) == ""
+    env = summarize([quiet, busy])
+    assert env.busy_runs() == 1
+    assert "1 of 2 runs started while other work" in env_warnings(env)

@@ -15,6 +15,12 @@ from typing import Any
 WATCHED = ("library ", "framework ", "dataset ", "cpu", "cores", "gpu", "python", "commit")
 
 
+# A run that started while other work kept this share of the cores busy (1-minute load
+# average) was measured on a shared machine: its clocks are not to be trusted.
+BUSY_FRACTION = 0.5
+BUSY = "busy when runs started"
+
+
 @dataclass(frozen=True)
 class EnvSummary:
     values: dict[str, Counter[str]]  # attribute -> value -> number of runs
@@ -25,6 +31,10 @@ class EnvSummary:
     def differing(self) -> list[str]:
         """Watched attributes that take more than one value across the runs."""
         return [k for k, v in self.values.items() if len(v) > 1 and k.startswith(WATCHED)]
+
+    def busy_runs(self) -> int:
+        """Runs that started on a machine already loaded by other work."""
+        return self.values.get("machine load", Counter()).get(BUSY, 0)
 
 
 def _gpu_names(gpus: Any) -> str:
@@ -57,6 +67,9 @@ def _attributes(backend: str, env: Mapping[str, Any]) -> dict[str, str]:
         if (driver := _gpu_driver(env["gpus"])) is not None:
             out["gpu driver"] = driver
     out["commit"] = str(env.get("commit") or "unknown")
+    load, cores = env.get("load_average_1m_before"), env.get("cpu_logical_cores")
+    if isinstance(load, (int, float)) and isinstance(cores, int) and cores > 0:
+        out["machine load"] = BUSY if load / cores >= BUSY_FRACTION else "quiet"
     if env.get("framework_version"):
         out[f"framework {backend}"] = str(env["framework_version"])
     libs = env.get("libraries")

@@ -29,6 +29,9 @@ def env_warnings(env: EnvSummary, cross: Sequence[tuple[str, str, str]] = ()) ->
              f"{', '.join(esc(v) for v in sorted(env.values[k]))}</li>" for k in env.differing()]
     items += [f"<li><b>{esc(k)}</b>: {esc(b)} (main) vs {esc(a)} (--compare)</li>"
               for k, a, b in cross]
+    if busy := env.busy_runs():
+        items.append(f"<li><b>machine load</b>: {busy} of {env.runs} runs started while other "
+                     "work kept at least half the cores busy; their timings are suspect</li>")
     if not items:
         return ""
     return ('<div class="warning" role="alert"><b>\u26a0 Environment differs.</b> '
