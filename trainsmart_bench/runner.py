@@ -58,20 +58,23 @@ def run_cell(
             "profile": cell.profile, "params": params or {}, "data_dir": data_dir,
             "threads": threads or default_threads()}
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    load = _load_average()  # other work on the machine skews every clock: record it
+    busy = _cpu_busy()  # other work on the machine skews every clock: record it
     with tempfile.TemporaryDirectory(prefix="trainsmart-run-") as tmp:
         spec_path, out_path = Path(tmp, "spec.json"), Path(tmp, "result.json")
         spec_path.write_text(json.dumps(spec))
         result, wall = _spawn(spec_path, out_path, timeout)
-    env = {**(env if env is not None else environment()), "load_average_1m_before": load}
+    env = {**(env if env is not None else environment()), "cpu_busy_before": busy}
     return _record(cell, result, env, started, wall)
 
 
-def _load_average() -> float | None:
-    try:
-        return round(os.getloadavg()[0], 2)
-    except (AttributeError, OSError):  # not on every platform
-        return None
+def _cpu_busy(seconds: float = 0.5) -> float:
+    """Share of all cores busy during the ``seconds`` before a run (this process is idle then).
+
+    Not the load average: that still counts the previous run of this matrix for a minute.
+    """
+    import psutil
+
+    return round(psutil.cpu_percent(interval=seconds) / 100, 3)
 
 
 def _spawn(spec_path: Path, out_path: Path, timeout: float) -> tuple[dict[str, Any], float]:

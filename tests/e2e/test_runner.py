@@ -24,6 +24,7 @@ def test_run_records_every_metric(tmp_path):
     assert len(rec.curve) == 3 and rec.timings["warmup_excluded"] is True
     assert rec.env["dataset"]["checksum"] and rec.env["framework_version"]
     assert rec.params["epochs"] == 3 and rec.seed == 0
+    assert 0.0 <= rec.env["cpu_busy_before"] <= 1.0
 
 
 def test_same_seed_same_result_different_seed_differs():

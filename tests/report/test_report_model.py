@@ -148,8 +148,8 @@ def test_forgiving_with_odd_but_loadable_records(tmp_path):
 def test_runs_started_on_a_busy_machine_are_flagged():
     from trainsmart_bench.report.sections import env_warnings
 
-    quiet = run("mnist-mlp", "torch", 0, env={**ENV, "load_average_1m_before": 0.2})
-    busy = run("mnist-mlp", "torch", 1, env={**ENV, "load_average_1m_before": 1.8})
+    quiet = run("mnist-mlp", "torch", 0, env={**ENV, "cpu_busy_before": 0.1})
+    busy = run("mnist-mlp", "torch", 1, env={**ENV, "cpu_busy_before": 0.9})
     assert summarize([quiet]).busy_runs() == 0 and env_warnings(summarize([quiet])) == ""
     env = summarize([quiet, busy])
     assert env.busy_runs() == 1

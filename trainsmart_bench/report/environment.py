@@ -15,8 +15,8 @@ from typing import Any
 WATCHED = ("library ", "framework ", "dataset ", "cpu", "cores", "gpu", "python", "commit")
 
 
-# A run that started while other work kept this share of the cores busy (1-minute load
-# average) was measured on a shared machine: its clocks are not to be trusted.
+# A run that started while other work kept this share of the cores busy (the half second
+# before it) was measured on a shared machine: its clocks are not to be trusted.
 BUSY_FRACTION = 0.5
 BUSY = "busy when runs started"
 
@@ -67,9 +67,9 @@ def _attributes(backend: str, env: Mapping[str, Any]) -> dict[str, str]:
         if (driver := _gpu_driver(env["gpus"])) is not None:
             out["gpu driver"] = driver
     out["commit"] = str(env.get("commit") or "unknown")
-    load, cores = env.get("load_average_1m_before"), env.get("cpu_logical_cores")
-    if isinstance(load, (int, float)) and isinstance(cores, int) and cores > 0:
-        out["machine load"] = BUSY if load / cores >= BUSY_FRACTION else "quiet"
+    busy = env.get("cpu_busy_before")
+    if isinstance(busy, (int, float)):
+        out["machine load"] = BUSY if busy >= BUSY_FRACTION else "quiet"
     if env.get("framework_version"):
         out[f"framework {backend}"] = str(env["framework_version"])
     libs = env.get("libraries")
