@@ -82,9 +82,18 @@ class Tuner(ABC):
         self._pending: dict[int, tuple[Config, Any]] = {}  # trial id -> (config, library handle)
 
     # -- the contract -------------------------------------------------------------------------
-    @abstractmethod
     def suggest(self, n: int = 1) -> list[Config]:
-        """``n`` new configs to evaluate."""
+        """``n`` new configs to evaluate, each registered as a pending trial."""
+        out = []
+        for _ in range(n):
+            config, handle = self._propose()
+            self._register(config, handle)
+            out.append(config)
+        return out
+
+    @abstractmethod
+    def _propose(self) -> tuple[Config, Any]:
+        """One new config and the library's handle for it (``None`` where there is none)."""
 
     @abstractmethod
     def observe(self, configs: Sequence[Mapping[str, Any]],

@@ -107,19 +107,14 @@ class _Hyperopt(Tuner):
         raise KeyError(f"hyperopt has no trial document {tid}")
 
     # -- the contract ---------------------------------------------------------------------------
-    def suggest(self, n: int = 1) -> list[Config]:
-        out = []
-        for _ in range(n):
-            new_ids = self._trials.new_trial_ids(1)
-            self._trials.refresh()
-            seed = derived_seed(self.seed, new_ids[0])  # a function of (seed, trial number)
-            docs = self._algo(new_ids, self._domain, self._trials, seed)
-            self._trials.insert_trial_docs(docs)
-            self._trials.refresh()
-            config = self._decode(docs[0]["misc"]["vals"])
-            self._register(config, docs[0]["tid"])
-            out.append(config)
-        return out
+    def _propose(self) -> tuple[Config, Any]:
+        new_ids = self._trials.new_trial_ids(1)
+        self._trials.refresh()
+        seed = derived_seed(self.seed, new_ids[0])  # a function of (seed, trial number)
+        docs = self._algo(new_ids, self._domain, self._trials, seed)
+        self._trials.insert_trial_docs(docs)
+        self._trials.refresh()
+        return self._decode(docs[0]["misc"]["vals"]), docs[0]["tid"]
 
     def observe(self, configs: Sequence[Mapping[str, Any]],
                 values: Sequence[float | None]) -> None:

@@ -80,15 +80,9 @@ class _Optuna(Tuner):
             self._study.add_trials(self._restored)
         return self._study
 
-    def suggest(self, n: int = 1) -> list[Config]:
-        study = self._ensure()
-        out = []
-        for _ in range(n):
-            trial = study.ask(self._dists)
-            config = self.cast(trial.params)
-            self._register(config, trial)
-            out.append(config)
-        return out
+    def _propose(self) -> tuple[Config, Any]:
+        trial = self._ensure().ask(self._dists)
+        return self.cast(trial.params), trial
 
     def report(self, trial_id: int, epoch: int, value: float) -> bool:
         trial = self._handle(trial_id)

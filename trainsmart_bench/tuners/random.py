@@ -31,14 +31,10 @@ class RandomTuner(Tuner):
     def _draw(self, index: int) -> Config:
         return self.space.sample(np.random.default_rng([self.seed, index]))
 
-    def suggest(self, n: int = 1) -> list[Config]:
-        out = []
-        for _ in range(n):
-            config = self.cast(self._draw(self._index))
-            self._index += 1
-            self._register(config, None)
-            out.append(config)
-        return out
+    def _propose(self) -> tuple[Config, Any]:
+        config = self.cast(self._draw(self._index))
+        self._index += 1
+        return config, None
 
     def observe(self, configs: Sequence[Mapping[str, Any]],
                 values: Sequence[float | None]) -> None:
@@ -93,13 +89,8 @@ class GridTuner(Tuner):
         self._index += 1
         return self._queue.pop(0)
 
-    def suggest(self, n: int = 1) -> list[Config]:
-        out = []
-        for _ in range(n):
-            config = self._next()
-            self._register(config, None)
-            out.append(config)
-        return out
+    def _propose(self) -> tuple[Config, Any]:
+        return self._next(), None
 
     def observe(self, configs: Sequence[Mapping[str, Any]],
                 values: Sequence[float | None]) -> None:

@@ -100,15 +100,9 @@ class _RaySearcher(_Ray):
                                                  error=is_failure(value))
         return self._searcher
 
-    def suggest(self, n: int = 1) -> list[Config]:
-        searcher = self._ensure()
-        out = []
-        for _ in range(n):
-            rid = self._ray_id()
-            config = self.cast(searcher.suggest(rid))
-            self._register(config, rid)
-            out.append(config)
-        return out
+    def _propose(self) -> tuple[Config, Any]:
+        rid = self._ray_id()
+        return self.cast(self._ensure().suggest(rid)), rid
 
     def observe(self, configs: Sequence[Mapping[str, Any]],
                 values: Sequence[float | None]) -> None:
@@ -171,14 +165,9 @@ class RayRandom(_Ray):
         _, spec = next(self._generate({"config": self._space}, random_state=self._rng))
         return self.cast(spec["config"])
 
-    def suggest(self, n: int = 1) -> list[Config]:
-        out = []
-        for _ in range(n):
-            rid = self._ray_id()
-            config = self._draw()
-            self._register(config, rid)
-            out.append(config)
-        return out
+    def _propose(self) -> tuple[Config, Any]:
+        rid = self._ray_id()
+        return self._draw(), rid
 
     def observe(self, configs: Sequence[Mapping[str, Any]],
                 values: Sequence[float | None]) -> None:
