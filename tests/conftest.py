@@ -35,17 +35,12 @@ def real_data_dir(tmp_path_factory, shared_datasets) -> Path:
 
 def import_real(name: str, data_dir: Path, shared: Path) -> None:
     """Import a shared copy into ``data_dir`` once (idempotent within a session)."""
+    from trainsmart_bench.bench.data import SHARED_COPIES
     from trainsmart_bench.datasets import get_loader
 
-    sources = {
-        "mnist": shared / "mnist",
-        "cifar10": shared / "cifar10" / "cifar-10-binary.tar.xz",
-        "imdb": shared / "imdb" / "aclImdb-labelled.tar.gz",
-        "ml-latest-small": shared / "ml-latest-small",
-    }
     loader = get_loader(name, str(data_dir))
     if not loader.is_ready():
-        loader.import_(sources[name])
+        loader.import_(shared / SHARED_COPIES[name])
 
 
 @pytest.fixture(scope="module")

@@ -86,11 +86,10 @@ def cmd_run(args) -> int:
         raise ConfigError("--seeds must be at least 1")
     params = parse_overrides(args.set)
     for t in tasks:  # validate before anything trains
-        get_task(t).resolve(args.profile if args.profile in get_task(t).profiles else None,
-                            **params)
+        get_task(t).resolve(get_task(t).profile_or_none(args.profile), **params)
     for dataset in sorted({get_task(t).dataset for t in tasks}):
         get_loader(dataset, args.data_dir).require()  # missing data: say how to get it
-    cells = [Cell(t, b, d, s, args.profile if args.profile in get_task(t).profiles else None)
+    cells = [Cell(t, b, d, s, get_task(t).profile_or_none(args.profile))
              for t in tasks for b in backends for d in devices for s in range(args.seeds)]
     store = RecordStore(Path(args.results))
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

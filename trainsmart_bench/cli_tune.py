@@ -56,16 +56,13 @@ def _check(args, tasks: list[str], tuners: list[str], params: dict) -> None:
         raise ConfigError("--trials and --studies must be at least 1")
     for t in tasks:
         task = resolve_task(t)
-        task.resolve(_profile(task, args.profile), **params)
+        task.resolve(task.profile_or_none(args.profile), **params)
         space = tuning_space(task, params)
         if task.dataset in names("dataset"):  # the synthetic task has no dataset
             get_loader(task.dataset, args.data_dir).require()  # missing data: how to get it
         for name in tuners:
             create_tuner(name, space, task.direction, 0, max_epochs=1)
 
-
-def _profile(task, profile: str | None) -> str | None:
-    return profile if profile in task.profiles else None
 
 
 def cmd_tune(args) -> int:
@@ -89,7 +86,7 @@ def cmd_tune(args) -> int:
                                  num_gpus=1 if args.device == "cuda" else 0)
     try:
         for t in tasks:
-            summaries = _run_task(args, t, _profile(resolve_task(t), args.profile), tuners,
+            summaries = _run_task(args, t, resolve_task(t).profile_or_none(args.profile), tuners,
                                   params, threads, evaluator)
             print_scores(t, summaries, args.alpha)
     finally:

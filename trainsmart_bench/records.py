@@ -54,8 +54,31 @@ def metric(name: str, value: float | None) -> Metric:
     return Metric(None if value is None else float(value), unit, direction)
 
 
+class JsonRecord:
+    """JSON round trip shared by the record dataclasses: status as its value, schema checked,
+    unknown keys (from a newer minor writer) ignored."""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)  # type: ignore[call-overload]
+        d["status"] = self.status.value  # type: ignore[attr-defined]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]):
+        check_schema(d)
+        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        data = {k: v for k, v in d.items() if k in known}
+        data["status"] = Status(d["status"])
+        return cls(**cls._decode(data))
+
+    @classmethod
+    def _decode(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Turn nested JSON values back into their types (a hook for subclasses)."""
+        return data
+
+
 @dataclass(frozen=True)
-class RunRecord:
+class RunRecord(JsonRecord):
     """One (task, backend, device, seed) run."""
 
     task: str
@@ -84,19 +107,10 @@ class RunRecord:
         m = self.metrics.get(name)
         return None if m is None else m.value
 
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["status"] = self.status.value
-        return d
-
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> RunRecord:
-        check_schema(d)
-        known = {f.name for f in fields(cls)}
-        data = {k: v for k, v in d.items() if k in known}
-        data["status"] = Status(d["status"])
-        data["metrics"] = {k: Metric(**m) for k, m in d.get("metrics", {}).items()}
-        return cls(**data)
+    def _decode(cls, data: dict[str, Any]) -> dict[str, Any]:
+        data["metrics"] = {k: Metric(**m) for k, m in data.get("metrics", {}).items()}
+        return data
 
 
 def run_key(task: str, backend: str, device: str, seed: int, profile: str | None = None) -> str:

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trainsmart_bench.records import SCHEMA_VERSION, Status, atomic_write_json, check_schema
+from trainsmart_bench.records import (
+    SCHEMA_VERSION,
+    JsonRecord,
+    Status,
+    atomic_write_json,
+)
 from trainsmart_bench.tasks.spec import Direction
 
 DEFAULT_TRIAL_TIMEOUT = 3600.0
@@ -22,7 +27,7 @@ IDENTITY = ("task", "backend", "device", "profile", "tuner", "study_seed", "para
 
 
 @dataclass(frozen=True)
-class TrialRecord:
+class TrialRecord(JsonRecord):
     """One trial of a study. ``value`` is what the tuner observed (validation objective, best
     over the epochs trained); ``test_value`` is the test score of the same config, never shown
     to the tuner."""
@@ -57,16 +62,6 @@ class TrialRecord:
         t = self.timings
         return t.get("suggest_s", 0.0) + t.get("train_s", 0.0) + t.get("observe_s", 0.0)
 
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["status"] = self.status.value
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> TrialRecord:
-        check_schema(d)
-        known = {f.name for f in fields(cls)}
-        return cls(**{**{k: v for k, v in d.items() if k in known}, "status": Status(d["status"])})
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,10 @@ class TaskSpec:
             self, "profiles", _frozen({k: _frozen(v) for k, v in self.profiles.items()})
         )
 
+    def profile_or_none(self, profile: str | None) -> str | None:
+        """``profile`` if this task has it: one --profile can name a profile of some tasks."""
+        return profile if profile in self.profiles else None
+
     @property
     def is_classification(self) -> bool:
         return self.loss == "sparse_categorical_crossentropy"

@@ -70,6 +70,18 @@ class _Ray(Tuner):
     def _result(self, value: float | None) -> dict[str, float] | None:
         return None if is_failure(value) else {METRIC: float(value)}
 
+    def observe(self, configs: Sequence[Mapping[str, Any]],
+                values: Sequence[float | None]) -> None:
+        for config, value in zip(configs, values, strict=True):
+            entry = self._pop(config)
+            if entry is None:  # observed without being suggested: an earlier session's trial
+                self.restore(config, value)
+            else:
+                self._finish(entry[1], value)
+
+    def _finish(self, rid: str, value: float | None) -> None:
+        """Tell the library that trial ``rid`` ended with ``value``."""
+
 
 class _RaySearcher(_Ray):
     """A ``ray.tune.search.Searcher``, built at the first suggestion so that a resumed study
@@ -104,15 +116,8 @@ class _RaySearcher(_Ray):
         rid = self._ray_id()
         return self.cast(self._ensure().suggest(rid)), rid
 
-    def observe(self, configs: Sequence[Mapping[str, Any]],
-                values: Sequence[float | None]) -> None:
-        for config, value in zip(configs, values, strict=True):
-            entry = self._pop(config)
-            if entry is None:
-                self.restore(config, value)
-                continue
-            self._searcher.on_trial_complete(entry[1], self._result(value),
-                                             error=is_failure(value))
+    def _finish(self, rid: str, value: float | None) -> None:
+        self._searcher.on_trial_complete(rid, self._result(value), error=is_failure(value))
 
     def restore(self, config, value, curve=(), pruned=False) -> None:
         if self._searcher is not None:
@@ -169,17 +174,6 @@ class RayRandom(_Ray):
         rid = self._ray_id()
         return self._draw(), rid
 
-    def observe(self, configs: Sequence[Mapping[str, Any]],
-                values: Sequence[float | None]) -> None:
-        for config, value in zip(configs, values, strict=True):
-            entry = self._pop(config)
-            if entry is None:
-                self.restore(config, value)
-            else:
-                self._finish(entry[1], value)
-
-    def _finish(self, rid: str, value: float | None) -> None:
-        pass
 
     def restore(self, config, value, curve=(), pruned=False) -> None:
         self._draw()  # the draw an uninterrupted study made for this trial
