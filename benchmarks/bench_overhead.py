@@ -1,7 +1,7 @@
 """The suite's own overhead: its training throughput on mnist-mlp against a minimal hand-written
 loop (PyTorch) and a plain ``model.fit`` (Keras) on the same arrays. Target: ratio >= 0.95."""
 
-from trainsmart_bench import reference
+from trainsmart_bench.training import reference
 
 
 class FrameworkOverhead:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from trainsmart_bench.records import SCHEMA_VERSION, RunRecord, Status
+from trainsmart_bench.results.records import SCHEMA_VERSION, RunRecord, Status
 from trainsmart_bench.space import Categorical, Float, Int, SearchSpace
 from trainsmart_bench.tasks import TaskSpec, get_task, task_names
 

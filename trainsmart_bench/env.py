@@ -85,6 +85,49 @@ def git_commit() -> str | None:
     return out + ("-dirty" if dirty else "")
 
 
+def default_threads() -> int:
+    """Intra-op threads of a run when none are asked for: the machine's physical cores."""
+    import psutil
+
+    return psutil.cpu_count(logical=False) or os.cpu_count() or 1
+
+
+# Every thread pool a training process may start reads one of these before it starts.
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+               "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+
+
+def thread_env(threads: int) -> dict[str, str]:
+    """The environment variables that give a child process ``threads`` threads per pool.
+
+    Set before the child starts, so OpenMP, MKL, OpenBLAS and TensorFlow size their pools
+    from them; the backend then also sets its framework's own count (``Backend.setup``)."""
+    n = str(int(threads))
+    return {name: n for name in THREAD_VARS}
+
+
+def thread_pools() -> dict[str, Any]:
+    """The thread pools in effect in this process, as threadpoolctl sees them (and the
+    frameworks say), for the record: what a run trained with, not what was asked for."""
+    out: dict[str, Any] = {"env": {k: os.environ[k] for k in THREAD_VARS if k in os.environ}}
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        out["pools"] = None
+    else:
+        out["pools"] = sorted({(p.get("internal_api", "?"), int(p.get("num_threads", 0)))
+                               for p in threadpool_info()})
+    if "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        out["torch"] = {"intra": torch.get_num_threads(),
+                        "inter": torch.get_num_interop_threads()}
+    if "tensorflow" in sys.modules:
+        tf = sys.modules["tensorflow"]
+        out["tensorflow"] = {"intra": tf.config.threading.get_intra_op_parallelism_threads(),
+                             "inter": tf.config.threading.get_inter_op_parallelism_threads()}
+    return out
+
+
 def environment() -> dict[str, Any]:
     import psutil
 

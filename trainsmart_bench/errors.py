@@ -23,3 +23,11 @@ class UnsafeArchiveError(DataError):
 
 class ConfigError(TrainsmartError):
     """A task, search space or CLI option is invalid."""
+
+
+class SkipRun(TrainsmartError):
+    """This combination cannot run here (no GPU, a missing extra): recorded as skipped."""
+
+
+class MissingDependency(TrainsmartError, ImportError):
+    """An optional library is not installed; the message names the extra to install."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Any
 
-from trainsmart_bench.errors import ConfigError
+from trainsmart_bench.errors import ConfigError, MissingDependency
 
 DATASETS: Mapping[str, str] = {
     "mnist": "trainsmart_bench.datasets.mnist:MNIST",
@@ -23,7 +24,8 @@ BACKENDS: Mapping[str, str] = {
     "sklearn": "trainsmart_bench.backends.sklearn:SklearnBackend",
 }
 
-BACKEND_EXTRAS: Mapping[str, str] = {"torch": "torch", "keras": "tf", "sklearn": "all"}
+# The pip extra that installs each backend's framework ("" = the core install has it).
+BACKEND_EXTRAS: Mapping[str, str] = {"torch": "torch", "keras": "tf", "sklearn": ""}
 
 TUNERS: Mapping[str, str] = {
     "random": "trainsmart_bench.tuners.random:RandomTuner",
@@ -67,3 +69,23 @@ def resolve(kind: str, name: str) -> Any:
 
 def names(kind: str) -> list[str]:
     return sorted(KINDS[kind])
+
+
+def install_hint(extra: str) -> str:
+    """The pip command that installs an extra ("" = the core package)."""
+    return f"pip install 'trainsmart-bench[{extra}]'" if extra else "pip install trainsmart-bench"
+
+
+def require(module: str, extra: str, what: str = "this feature",
+            pip: str | None = None) -> ModuleType:
+    """Import ``module``, or raise ``MissingDependency`` naming the extra that installs it.
+
+    Like optuna's ``try_import``: an optional library loads only when something asks for it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        alt = f" (or: pip install {pip})" if pip else ""
+        raise MissingDependency(
+            f"{what} needs the {module!r} package, which could not be imported ({exc}); "
+            f"install it with: {install_hint(extra)}{alt}"
+        ) from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Union
 
 import numpy as np
@@ -12,6 +13,17 @@ import numpy as np
 from trainsmart_bench.errors import ConfigError
 
 Value = Union[int, float, str, bool]  # noqa: UP007 - a runtime alias on 3.10
+
+
+class Direction(str, Enum):
+    """Which way an objective is better: a task's metric, a tuner's target."""
+
+    MAXIMIZE = "max"
+    MINIMIZE = "min"
+
+    def better(self, a: float, b: float) -> bool:
+        """True when ``a`` is strictly better than ``b``."""
+        return a > b if self is Direction.MAXIMIZE else a < b
 
 
 @dataclass(frozen=True)
@@ -120,10 +132,6 @@ class SearchSpace:
                 raise ConfigError(f"parameter {name!r}={v!r} is outside {p}")
             out[name] = int(v) if isinstance(p, Int) else v
         return out
-
-    @property
-    def continuous(self) -> bool:
-        return all(isinstance(p, (Float, Int)) for p in self.params.values())
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}

@@ -137,7 +137,7 @@ def test_published_html_lists_the_benchmarks(bench_run):
 def test_report_of_the_run_records_when_trainsmart_report_exists(bench_run):
     import importlib.util
 
-    if importlib.util.find_spec("trainsmart_bench.cli_report") is None:
+    if importlib.util.find_spec("trainsmart_bench.cli.report") is None:
         pytest.skip("trainsmart report (trainsmart_bench/cli_report.py) is not here")
     tmp, stdout = bench_run
     report = tmp / "html" / "reports" / "testbox.html"

@@ -14,9 +14,9 @@ from trainsmart_bench.bench.compare import (
     compare_commits,
     format_table,
     judge,
-    main,
     rule_for,
 )
+from trainsmart_bench.cli import main as cli_main
 
 OLD, NEW = "a" * 40, "b" * 40
 ACC = "bench_training.Accuracy.track_accuracy"
@@ -136,3 +136,8 @@ def test_rules_per_metric():
     assert judge(1.0, 2.0, rule_for("bench_tuning.TunerTime.track_tuner_time", unit="seconds")
                  ) == "worse"
     assert judge(1.0, 2.0, rule_for("bench_tuning.BestValue.track_best_val")) == "-"
+
+
+def main(argv: list[str]) -> int:
+    """``trainsmart bench-compare ARGV``."""
+    return cli_main(["bench-compare", *argv])

@@ -66,14 +66,14 @@ def test_trainsmart_bench_compare_subcommand_is_light():
     import subprocess
     import sys
 
-    from trainsmart_bench import cli_bench
     from trainsmart_bench.bench.cli import cmd_compare
+    from trainsmart_bench.cli import bench as cli_bench
 
     parser = argparse.ArgumentParser()
     cli_bench.add_parser(parser.add_subparsers(dest="command"), argparse.ArgumentParser())
     args = parser.parse_args(["bench-compare", "results", "previous", "HEAD", "--speed", "0.2"])
     assert args.func is cmd_compare and args.speed == 0.2
-    code = ("import argparse, json, sys; from trainsmart_bench import cli_bench; "
+    code = ("import argparse, json, sys; from trainsmart_bench.cli import bench as cli_bench; "
             "cli_bench.add_parser(argparse.ArgumentParser().add_subparsers(), None); "
             "import trainsmart_bench.bench.compare, trainsmart_bench.bench.suite; "
             "print(json.dumps([m for m in sys.modules if m.split('.')[0] in "

@@ -11,10 +11,10 @@ from trainsmart_bench.bench import data, suite
 from trainsmart_bench.bench.memo import RunMemo
 from trainsmart_bench.bench.profiles import BACKENDS, PROFILES, current_profile, get_profile
 from trainsmart_bench.errors import ConfigError
-from trainsmart_bench.records import METRICS, RunRecord, Status, metric
 from trainsmart_bench.registry import names
-from trainsmart_bench.study import resolve_task
+from trainsmart_bench.results.records import METRICS, RunRecord, Status, metric
 from trainsmart_bench.tasks import get_task
+from trainsmart_bench.tuning.study import resolve_task
 
 
 @pytest.mark.parametrize("name", sorted(PROFILES))
@@ -163,7 +163,7 @@ def test_study_runs_once_per_cell_and_skips_missing_tuners(monkeypatch, tmp_path
             raise MissingDependency("optuna-tpe needs the 'optuna' package")
         return FakeStudy()
 
-    monkeypatch.setattr("trainsmart_bench.study.run_study", fake_run_study)
+    monkeypatch.setattr("trainsmart_bench.tuning.study.run_study", fake_run_study)
     monkeypatch.setenv(bench.ENV_PROFILE, "standard")
     run_dir = str(tmp_path)
     assert tuning.study_value(run_dir, "best_val", "synthetic", "random") == 0.25

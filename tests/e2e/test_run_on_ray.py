@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from trainsmart_bench.records import RecordStore, Status
-from trainsmart_bench.runner import Cell, run_cell, run_matrix
+from trainsmart_bench.execution.matrix import Cell, run_cell, run_matrix
+from trainsmart_bench.results import RecordStore, Status
 
 pytest.importorskip("torch")
 

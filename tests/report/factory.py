@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from trainsmart_bench.records import SCHEMA_VERSION, RecordStore, RunRecord, Status, metric
+from trainsmart_bench.results import SCHEMA_VERSION, RecordStore, RunRecord, Status, metric
 
 XSS = '<script>alert("pwned")</script>'
 
@@ -113,9 +113,9 @@ def write_tuning(root: Path, studies_per_tuner: int = 3, trials: int = 20,
                  running: bool = True) -> Path:
     """What `trainsmart tune` leaves: tune/<study-id>/trial-XXXX.json and study.json, written
     with study_records' own TrialRecord and summarize. One extra study is still running."""
-    from trainsmart_bench.records import atomic_write_json
-    from trainsmart_bench.study_records import StudyConfig, TrialRecord, record_trial, summarize
+    from trainsmart_bench.jsonfile import atomic_write_json
     from trainsmart_bench.tasks.spec import Direction
+    from trainsmart_bench.tuning.records import StudyConfig, TrialRecord, record_trial, summarize
 
     plans = [(t, skill, seed, trials) for t, skill in (("random", 0.0), ("optuna-tpe", 0.6))
              for seed in range(studies_per_tuner)]

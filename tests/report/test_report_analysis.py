@@ -1,19 +1,10 @@
-"""Pure analysis: best-by-direction, Pareto fronts, ranks, Mann-Whitney U, escaping helpers."""
+"""Pure analysis: best-by-direction, Pareto fronts, escaping and number helpers."""
 
 from __future__ import annotations
 
 import math
 
-import pytest
-
-from trainsmart_bench.report.analysis import (
-    best_indices,
-    intervals_overlap,
-    mann_whitney_u,
-    min_p_value,
-    pareto_front,
-    rankdata,
-)
+from trainsmart_bench.report.analysis import best_indices, pareto_front
 from trainsmart_bench.report.charts import nice_ticks, tick_label
 from trainsmart_bench.report.fmt import esc, first_line, fmt_num, num
 
@@ -35,58 +26,6 @@ def test_pareto_front_min_time_max_quality():
 def test_pareto_front_min_time_min_rmse():
     pts = [(10.0, 0.88), (8.0, 0.90), (9.0, 0.91), (15.0, 0.87)]
     assert pareto_front(pts, "min", "min") == [1, 0, 3]
-
-
-def test_rankdata_averages_ties():
-    assert rankdata([3.0, 1.0, 3.0, 2.0]) == [3.5, 1.0, 3.5, 2.0]
-
-
-# Reference values computed with scipy.stats.mannwhitneyu(x, y, alternative="two-sided").
-KNOWN = [
-    ([1, 2, 3, 4, 5], [6, 7, 8, 9, 10], "exact", 0.0, 0.007936507936507936),
-    ([1, 2, 3, 4, 5], [6, 7, 8, 9, 10], "asymptotic", 0.0, 0.012185780355344813),
-    ([1, 2, 2, 3], [2, 3, 4, 4, 5], "asymptotic", 2.5, 0.07854585095119067),  # ties
-    ([0.97, 0.971, 0.969], [0.975, 0.976, 0.974], "exact", 0.0, 0.1),
-    ([19, 22, 16, 29, 24], [20, 11, 17, 12], "exact", 17.0, 0.1111111111111111),
-    ([19, 22, 16, 29, 24], [20, 11, 17, 12], "asymptotic", 17.0, 0.11134688653314041),
-]
-
-
-@pytest.mark.parametrize(("x", "y", "method", "u", "p"), KNOWN)
-def test_mann_whitney_known_values(x, y, method, u, p):
-    res = mann_whitney_u(x, y, method)
-    assert res.u == u
-    assert res.p == pytest.approx(p, rel=1e-9)
-
-
-def test_mann_whitney_auto_and_degenerate():
-    assert mann_whitney_u([1, 2, 3], [4, 5, 6]).method == "exact"
-    assert mann_whitney_u([1, 2, 2], [2, 5, 6]).method == "asymptotic"  # ties
-    assert mann_whitney_u([1.0, 1.0], [1.0, 1.0]).p == 1.0
-    with pytest.raises(ValueError):
-        mann_whitney_u([], [1.0])
-
-
-def test_mann_whitney_matches_scipy_on_random_samples():
-    stats = pytest.importorskip("scipy.stats")
-    import numpy as np
-
-    rng = np.random.default_rng(3)
-    for n1, n2 in [(3, 3), (5, 9), (12, 15), (4, 30)]:
-        x = rng.normal(0, 1, n1).round(1)
-        y = rng.normal(0.8, 1, n2).round(1)
-        ref = stats.mannwhitneyu(x, y, alternative="two-sided")
-        got = mann_whitney_u(list(x), list(y))
-        assert got.u == pytest.approx(ref.statistic)
-        assert got.p == pytest.approx(ref.pvalue, rel=1e-9)
-
-
-def test_min_p_value_and_interval_overlap():
-    assert min_p_value(3, 3) == pytest.approx(0.1)
-    assert min_p_value(5, 5) < 0.05
-    assert intervals_overlap((1, 2), (2, 3)) is True
-    assert intervals_overlap((1, 2), (2.5, 3)) is False
-    assert intervals_overlap((None, 2), (1, 3)) is None
 
 
 def test_escaping_and_number_helpers():

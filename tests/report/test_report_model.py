@@ -7,10 +7,10 @@ import re
 import pytest
 
 from tests.report.factory import ENV, run, write_results
-from trainsmart_bench.records import RecordStore
 from trainsmart_bench.report import build_report
 from trainsmart_bench.report.environment import cross_differences, summarize
 from trainsmart_bench.report.model import build_tables, load
+from trainsmart_bench.results import RecordStore
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def test_malformed_inputs_become_problems(results, tmp_path):
     assert "JSONDecodeError" in messages["truncated.json"]
     assert "schema_version 0" in messages["old-schema.json"]
     assert "backend" in messages["partial.json"]
-    assert "not a valid Status" in messages["odd-status.json"]
+    assert "is not one of ok, failed" in messages["odd-status.json"]
     assert "JSON object" in messages["list.json"]
     assert "no such file" in messages["missing"]
     assert len(loaded.runs) == 18  # 12 cpu cells (one timed out) + 6 cuda

@@ -177,11 +177,11 @@ def test_grid_covers_then_refines():
 
 
 def test_importing_tuner_modules_loads_no_library():
-    code = ("import json, sys; import trainsmart_bench.tuners, trainsmart_bench.study, "
-            "trainsmart_bench.tuner_stats, trainsmart_bench.cli_tune, "
+    code = ("import json, sys; import trainsmart_bench.tuners, trainsmart_bench.tuning.study, "
+            "trainsmart_bench.tuning.scores, trainsmart_bench.cli.tune, "
             "trainsmart_bench.tuners.random, trainsmart_bench.tuners.hyperopt, "
             "trainsmart_bench.tuners.optuna, trainsmart_bench.tuners.ray_tune, "
-            "trainsmart_bench.tuners.overhead, trainsmart_bench.study_trial; "
+            "trainsmart_bench.tuning.overhead, trainsmart_bench.tuning.evaluators; "
             "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('torch', 'ray', 'optuna', 'hyperopt', 'scipy', 'sklearn', 'cmaes'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

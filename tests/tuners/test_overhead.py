@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.tuners.helpers import tuner_params
-from trainsmart_bench.tuners.overhead import at_milestones, overhead
+from trainsmart_bench.tuning.overhead import at_milestones, overhead
 
 
 def test_milestones_average_the_preceding_tenth():

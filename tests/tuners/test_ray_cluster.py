@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from trainsmart_bench.study import run_study
+from trainsmart_bench.tuning.study import run_study
 
 VOLATILE = {"timings", "node", "started"}
 

@@ -1,59 +1,16 @@
-"""Mann-Whitney U, normalized scores, AUC and ranks against values worked out by hand."""
+"""Normalized scores, AUC and ranks against values worked out by hand."""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pytest
 
-from trainsmart_bench.tuner_stats import (
+from trainsmart_bench.tuning.scores import (
     as_loss,
-    mann_whitney_u,
     normalize,
-    rankdata,
     ranks,
     score_tuners,
 )
-
-
-def test_rankdata_averages_ties():
-    assert list(rankdata(np.array([3.0, 1.0, 3.0, 2.0]))) == [3.5, 1.0, 3.5, 2.0]
-
-
-def test_mann_whitney_separated_samples():
-    # x entirely below y: U_x = 0; n1 = n2 = 5, mu = 12.5, sigma^2 = 25 * 11 / 12
-    r = mann_whitney_u([1, 2, 3, 4, 5], [6, 7, 8, 9, 10])
-    sigma = math.sqrt(25 * 11 / 12)
-    assert r.u == 0.0
-    assert r.z == pytest.approx((12.5 - 0.5) / sigma)
-    assert r.p == pytest.approx(math.erfc((12 / sigma) / math.sqrt(2)))
-    assert r.p == pytest.approx(0.01219, abs=1e-5)
-
-
-def test_mann_whitney_tie_correction():
-    # ties: {3: 2 copies, 4: 2 copies, 5: 2 copies}; sum(t^3 - t) = 18, n = 11
-    x, y = [1, 2, 3, 4, 5], [3, 4, 5, 6, 7, 8]
-    r = mann_whitney_u(x, y)
-    var = 5 * 6 / 12 * ((11 + 1) - 18 / (11 * 10))
-    assert r.u == 4.5
-    assert r.z == pytest.approx((abs(4.5 - 15) - 0.5) / math.sqrt(var))
-    assert r.p == pytest.approx(0.066015, abs=1e-6)
-
-
-def test_mann_whitney_identical_samples():
-    r = mann_whitney_u([1, 1, 1], [1, 1])
-    assert (r.u, r.p) == (3.0, 1.0)
-
-
-def test_mann_whitney_agrees_with_scipy():
-    stats = pytest.importorskip("scipy.stats")
-    rng = np.random.default_rng(0)
-    for _ in range(20):
-        x, y = rng.integers(0, 6, rng.integers(2, 12)), rng.integers(1, 7, rng.integers(2, 12))
-        ours, ref = mann_whitney_u(x, y), stats.mannwhitneyu(x, y, method="asymptotic")
-        assert ours.u == pytest.approx(ref.statistic)
-        assert ours.p == pytest.approx(ref.pvalue, rel=1e-9, abs=1e-12)
 
 
 def test_normalized_score_definition():

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from trainsmart_bench.errors import ConfigError
-from trainsmart_bench.records import RecordStore, RunRecord, SchemaError, Status, metric
+from trainsmart_bench.results import RecordStore, RunRecord, SchemaError, Status, metric
+from trainsmart_bench.results.stats import bootstrap_median
 from trainsmart_bench.space import Categorical, Float, Int, SearchSpace
-from trainsmart_bench.stats import bootstrap_median
 from trainsmart_bench.tasks import get_task, task_names
-from trainsmart_bench.trainer import augment
+from trainsmart_bench.training.loop import augment
 
 
 def test_space_sample_validate_round_trip():

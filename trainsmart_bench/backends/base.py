@@ -53,7 +53,6 @@ class Backend:
 
     name: ClassVar[str]
     framework: ClassVar[str]  # the distribution/module whose version is recorded
-    extra: ClassVar[str]  # the pip extra that installs it
     single_fit: ClassVar[bool] = False  # True: one fit call; the trainer runs one "epoch"
 
     @classmethod

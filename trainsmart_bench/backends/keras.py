@@ -76,7 +76,6 @@ def _inference_fn(model: keras.Model, classification: bool) -> Callable:
 class KerasBackend(Backend):
     name: ClassVar[str] = "keras"
     framework: ClassVar[str] = "keras"
-    extra: ClassVar[str] = "tf"  # the pyproject extra that installs tensorflow + keras
     adam_epsilon: float = ADAM_EPS  # Keras: added to sqrt(v) before bias correction
 
     def __init__(self) -> None:

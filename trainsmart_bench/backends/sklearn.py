@@ -6,7 +6,7 @@ A reference point for the neural backends, not a competitor in speed per epoch:
   ``batch_size`` and the optimizer hyperparameters are ignored (C and max_iter are fixed below);
 * pixels (MNIST, digits): flattened, standardized with train statistics, then L-BFGS;
 * IMDB: TF-IDF on the raw review texts (word uni+bigrams, vocabulary from the training texts,
-  fitted in ``build``), which ``tasks.data.prepare`` puts in ``extras`` for this backend only.
+  fitted in ``build``), which ``training.data.prepare`` puts in ``extras`` for this backend only.
   The trainer passes token arrays; their rows are mapped back to texts by content;
 * CPU only; ``threads`` limits the BLAS/OpenMP pools through threadpoolctl.
 """
@@ -48,7 +48,6 @@ class SklearnState:
 class SklearnBackend(Backend):
     name: ClassVar[str] = "sklearn"
     framework: ClassVar[str] = "sklearn"
-    extra: ClassVar[str] = "sklearn"
     single_fit: ClassVar[bool] = True  # read by the trainer: one fit, not epochs
     C: ClassVar[float] = 1.0
     text_C: ClassVar[float] = 4.0  # TF-IDF features are sparse and unit-norm: weaker penalty

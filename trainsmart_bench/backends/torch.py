@@ -41,7 +41,6 @@ class TorchState:
 class TorchBackend(Backend):
     name: ClassVar[str] = "torch"
     framework: ClassVar[str] = "torch"
-    extra: ClassVar[str] = "torch"
     adam_epsilon: float = ADAM_EPS  # torch adds it to sqrt(v_hat) (Algorithm 1 of the paper)
 
     def __init__(self) -> None:

@@ -1,5 +1,5 @@
-"""Command lines: the bench job (`python -m trainsmart_bench.bench`) and the comparison
-(`python -m trainsmart_bench.bench.compare`, also `trainsmart bench-compare`)."""
+"""Command lines: the bench job (`python -m trainsmart_bench.bench`) and the options of the
+comparison (`trainsmart bench-compare`)."""
 
 from __future__ import annotations
 
@@ -58,14 +58,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(format_table(c, show_all=args.all))
         print()
     return 1 if any(c.regressions for c in comparisons) else 0
-
-
-def compare_main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m trainsmart_bench.bench.compare",
-                                description="Flag regressions between two commits' asv results.")
-    add_compare_arguments(p)
-    args = p.parse_args(argv)
-    return args.func(args)
 
 
 def suite_parser() -> argparse.ArgumentParser:
@@ -148,7 +140,7 @@ def _show_comparison(run: SuiteRun, baseline: str | None) -> None:
             print(format_table(c))
     except NoResults as exc:
         print(f"comparison: {exc}")
-    print(f"(CI gates on: python -m trainsmart_bench.bench.compare {run.results_dir} "
+    print(f"(CI gates on: trainsmart bench-compare {run.results_dir} "
           f"{baseline[:8]} {run.commit[:8]} --machine {run.machine})")
 
 

@@ -6,7 +6,7 @@ terms (accuracy down more than 0.5 points, RMSE up more than 0.005) and speed re
 Time-to-target, start-up, memory and import time are reported against the speed threshold
 but do not gate (they are too noisy on shared CI machines).
 
-    python -m trainsmart_bench.bench.compare RESULTS_DIR SHA1 SHA2 [--machine NAME]
+    trainsmart bench-compare RESULTS_DIR SHA1 SHA2 [--machine NAME]
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 
 from trainsmart_bench.bench.asvresults import Key, ResultFile, is_missing
-from trainsmart_bench.records import METRICS
+from trainsmart_bench.results.records import METRICS
 
 ACCURACY_LIKE = ("accuracy", "precision_macro", "recall_macro", "f1_macro")  # fractions
 ERROR_LIKE = ("rmse", "mae")
@@ -204,15 +204,3 @@ def format_table(comparison: Comparison, show_all: bool = False) -> str:
     lines.append(f"{n} regression(s)" if n else "no regressions")
     return "\n".join(lines)
 
-
-def main(argv: list[str] | None = None) -> int:
-    """CLI: exit 0 (no regression), 1 (a gated metric regressed or failed), 2 (no results)."""
-    from trainsmart_bench.bench.cli import compare_main
-
-    return compare_main(argv)
-
-
-if __name__ == "__main__":
-    import sys
-
-    sys.exit(main())

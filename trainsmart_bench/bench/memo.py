@@ -16,8 +16,10 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from trainsmart_bench.records import RecordStore, RunRecord, atomic_write_json
-from trainsmart_bench.runner import Cell, run_cell
+from trainsmart_bench.execution.matrix import Cell, run_cell
+from trainsmart_bench.jsonfile import atomic_write_json
+from trainsmart_bench.results.records import RunRecord
+from trainsmart_bench.results.store import RecordStore
 
 RunFn = Callable[..., RunRecord]
 

@@ -99,7 +99,7 @@ class SuiteRun:
 
     def report_command(self, baseline: str | None) -> list[str] | None:
         """`trainsmart report RECORDS -o REPORT [--compare OLD]`, when that command exists."""
-        if importlib.util.find_spec("trainsmart_bench.cli_report") is None:
+        if importlib.util.find_spec("trainsmart_bench.cli.report") is None:
             return None
         title = f"trainsmart-bench {self.profile.name}, {self.commit[:8]}, {self.machine}"
         cmd = [sys.executable, "-m", "trainsmart_bench.cli", "report", str(self.records_dir()),

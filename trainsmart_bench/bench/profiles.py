@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from trainsmart_bench.errors import ConfigError
-from trainsmart_bench.runner import Cell
+from trainsmart_bench.execution.matrix import Cell
 
 ENV_PROFILE = "TRAINSMART_BENCH_PROFILE"
 DEFAULT_PROFILE = "quick"

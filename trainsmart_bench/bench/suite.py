@@ -12,7 +12,7 @@ from pathlib import Path
 
 from trainsmart_bench.bench.memo import RunMemo
 from trainsmart_bench.bench.profiles import current_profile
-from trainsmart_bench.records import METRICS, RunRecord, Status
+from trainsmart_bench.results.records import METRICS, RunRecord, Status
 
 ENV_RECORDS = "TRAINSMART_BENCH_RECORDS"  # also keep every run record here (for the report)
 PARAM_NAMES = ["task", "backend", "device"]

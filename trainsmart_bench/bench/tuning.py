@@ -1,6 +1,6 @@
 """What benchmarks/bench_tuning.py calls: one study per task x tuner, and tuner overhead.
 
-A study (``trainsmart_bench.study.run_study``: every trial in its own process) runs once per
+A study (``trainsmart_bench.tuning.study.run_study``: every trial in its own process) runs once per
 asv run and cell, in the memo directory of ``setup_cache``; every metric reads its summary.
 Tuners whose library is missing, and tasks whose dataset is not cached, are skipped (n/a).
 """
@@ -52,8 +52,8 @@ def _skip_missing_library():
 
 def study_summary(run_dir: str, task: str, tuner: str) -> dict[str, Any]:
     """The summary of the cell's study under the active profile (run once per asv run)."""
-    from trainsmart_bench.runner import default_threads
-    from trainsmart_bench.study import run_study
+    from trainsmart_bench.env import default_threads
+    from trainsmart_bench.tuning.study import run_study
 
     profile = current_profile()
     if task != "synthetic" and (reason := missing_data(task)):
@@ -88,7 +88,7 @@ def study_value(run_dir: str, metric: str, task: str, tuner: str) -> float:
 
 def overhead_per_trial(tuner: str) -> float:
     """Seconds of suggest + observe per trial, on the synthetic objective (no training)."""
-    from trainsmart_bench.tuners.overhead import overhead
+    from trainsmart_bench.tuning.overhead import overhead
 
     with _skip_missing_library():
         result = overhead(tuner, current_profile().overhead_trials, native=False)

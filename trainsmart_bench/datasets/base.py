@@ -26,6 +26,7 @@ from trainsmart_bench.datasets.files import (
     tree_digest,
 )
 from trainsmart_bench.errors import DataError
+from trainsmart_bench.jsonfile import atomic_write_json
 
 MANIFEST = "manifest.json"
 
@@ -192,7 +193,7 @@ class DatasetLoader:
             for stale in self.root.glob(pattern):
                 stale.unlink()
         self._write_parsed(arrays, checksum)
-        _atomic_write_json(self.root / MANIFEST, manifest)
+        atomic_write_json(self.root / MANIFEST, manifest)
         return manifest
 
     def _layout_hint(self, where: Path) -> str:
@@ -258,9 +259,3 @@ class DatasetLoader:
         tmp = path.with_suffix(".tmp.npz")
         np.savez(tmp, **arrays)
         os.replace(tmp, path)
-
-
-def _atomic_write_json(path: Path, obj: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from trainsmart_bench.report.analysis import (
+from trainsmart_bench.report.model import COLUMNS, TaskTable
+from trainsmart_bench.results.stats import (
     MannWhitney,
     intervals_overlap,
-    mann_whitney_u,
+    mann_whitney,
     min_p_value,
 )
-from trainsmart_bench.report.model import COLUMNS, TaskTable
 
 ALPHA = 0.05
 
@@ -61,7 +61,7 @@ def diff_tables(after: list[TaskTable], before: list[TaskTable]) -> tuple[list[D
 def _row(key: tuple[str, str, str], label: str, unit: str, direction: str, cb, ca) -> DiffRow:
     mb, ma = cb.summary.median, ca.summary.median
     change = None if mb in (None, 0) or ma is None else ma / mb - 1
-    test = mann_whitney_u(cb.values, ca.values) if cb.values and ca.values else None
+    test = mann_whitney(cb.values, ca.values) if cb.values and ca.values else None
     overlap = intervals_overlap((cb.summary.low, cb.summary.high),
                                 (ca.summary.low, ca.summary.high))
     if len(cb.values) < 2 or len(ca.values) < 2:

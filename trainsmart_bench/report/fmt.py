@@ -7,7 +7,6 @@ import math
 from typing import Any
 
 DASH = "\u2014"
-MIB = 2**20
 
 
 def esc(value: Any) -> str:
@@ -44,10 +43,6 @@ def fmt_num(value: float | None, digits: int = 3) -> str:
         decimals = max(0, digits - 1 - int(math.floor(math.log10(a))))
         return f"{value:.{decimals}f}"
     return f"{value:.2e}"
-
-
-def fmt_fixed(value: float | None, decimals: int) -> str:
-    return DASH if value is None else f"{value:.{decimals}f}"
 
 
 def fmt_ratio(value: float | None) -> str:

@@ -6,36 +6,18 @@ Everything a view shows is computed here into typed data; nothing here writes HT
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trainsmart_bench.records import METRICS, RunRecord, SchemaError, Status, check_schema
 from trainsmart_bench.report.analysis import best_indices
-from trainsmart_bench.report.fmt import MIB, first_line, num
-from trainsmart_bench.stats import Summary, bootstrap_median
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str  # a METRICS name, or "quality" for the task's own metric
-    label: str
-    unit: str
-    scale: float = 1.0  # stored value / scale = shown value
-    direction: str = "none"
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("quality", "quality", ""),
-    Column("train_throughput", "train throughput", "samples/s"),
-    Column("inference_throughput", "inference throughput", "samples/s"),
-    Column("time_to_target", "time to target", "s"),
-    Column("startup_time", "startup", "s"),
-    Column("peak_host_memory", "peak host memory", "MiB", MIB),
-    Column("peak_device_memory", "peak device memory", "MiB", MIB),
-)
+from trainsmart_bench.report.fmt import first_line
+from trainsmart_bench.results.records import METRICS, RunRecord, Status, validate
+from trainsmart_bench.results.stats import Summary
+from trainsmart_bench.results.summary import COLUMNS, Column, by_row, by_task, task_info
+from trainsmart_bench.results.summary import cell as summary_cell
 
 
 @dataclass(frozen=True)
@@ -71,42 +53,13 @@ def load(paths: Iterable[str | Path]) -> Loaded:
 def _load_file(f: Path, out: Loaded) -> None:
     try:
         d = json.loads(f.read_text(encoding="utf-8"))
-        if not isinstance(d, dict):
-            raise SchemaError(f"expected a JSON object, found {type(d).__name__}")
-        check_schema(d)
-        kind = d.get("kind", "run")
+        kind = validate(d)
         if kind in ("trial", "study"):
             out.tuning.append({**d, "_source": str(f)})
-        elif kind == "run":
-            out.runs.append(_checked(RunRecord.from_dict(d)))
         else:
-            raise SchemaError(f"unknown record kind {kind!r}")
+            out.runs.append(RunRecord.from_dict(d))
     except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
         out.problems.append(Problem(str(f), f"{type(exc).__name__}: {first_line(str(exc))}"))
-
-
-def _checked(r: RunRecord) -> RunRecord:
-    for name in ("task", "backend", "device"):
-        if not isinstance(getattr(r, name), str) or not getattr(r, name):
-            raise SchemaError(f"field {name!r} must be a non-empty string")
-    if not isinstance(r.seed, int) or not isinstance(r.profile, (str, type(None))):
-        raise SchemaError("seed must be an integer and profile a string or null")
-    return r
-
-
-def task_info(task: str, records: list[RunRecord]) -> tuple[str, str, float | None]:
-    """(metric, direction, target) for a task; guessed from the records for unknown tasks."""
-    from trainsmart_bench.errors import ConfigError
-    from trainsmart_bench.tasks import get_task
-
-    target = next((num(r.target) for r in records if num(r.target) is not None), None)
-    try:
-        spec = get_task(task)
-        return spec.metric, spec.direction.value, target if target is not None else spec.target
-    except ConfigError:
-        names = {k for r in records for k in r.metrics}
-        metric = next((m for m in ("accuracy", "rmse", "f1_macro", "mae") if m in names), "")
-        return metric, METRICS.get(metric, ("", "none"))[1], target
 
 
 @dataclass(frozen=True)
@@ -153,33 +106,19 @@ class TaskTable:
         return self.direction if col.key == "quality" else METRICS[col.key][1]
 
 
-def _values(col: Column, metric: str, records: list[RunRecord]) -> list[float]:
-    name = metric if col.key == "quality" else col.key
-    out = [num(r.value(name)) for r in records]
-    return [v / col.scale for v in out if v is not None]
-
-
 def _cell(col: Column, metric: str, ok: list[RunRecord]) -> Cell:
-    values = _values(col, metric, ok)
-    note = ""
-    if col.key == "time_to_target" and ok:
-        missed = sum(1 for r in ok if num(r.value("time_to_target")) is None)
-        note = f"not reached {missed}/{len(ok)}" if missed else ""
-    return Cell(bootstrap_median(values), tuple(values), note=note)
+    c = summary_cell(col, metric, ok)
+    return Cell(c.summary, c.values, note=c.note)
 
 
 def build_tables(runs: list[RunRecord], baseline: str = "torch") -> list[TaskTable]:
-    by_task: dict[str, list[RunRecord]] = defaultdict(list)
-    for r in runs:
-        by_task[r.task + (f"@{r.profile}" if r.profile else "")].append(r)
-    return [_table(name, recs, baseline) for name, recs in sorted(by_task.items())]
+    return [_table(name, recs, baseline) for name, recs in by_task(runs).items()]
 
 
 def _table(name: str, recs: list[RunRecord], baseline: str) -> TaskTable:
-    metric, direction, target = task_info(recs[0].task, recs)
-    groups: dict[tuple[str, str], list[RunRecord]] = defaultdict(list)
-    for r in recs:
-        groups[(r.backend, r.device)].append(r)
+    info = task_info(recs[0].task, recs)
+    metric, direction, target = info.metric, info.direction, info.target
+    groups = by_row(recs)
     keys = sorted(groups, key=lambda k: (k[1], k[0] != baseline, k[0]))
     cells = {k: {c.key: _cell(c, metric, [r for r in groups[k] if r.status is Status.OK])
                  for c in COLUMNS} for k in keys}

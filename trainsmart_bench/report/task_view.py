@@ -5,12 +5,12 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 
-from trainsmart_bench.records import Status
 from trainsmart_bench.report.analysis import pareto_front
 from trainsmart_bench.report.charts import Series, Style
 from trainsmart_bench.report.fmt import DASH, esc, first_line, fmt_num, fmt_ratio, num
 from trainsmart_bench.report.model import COLUMNS, Cell, Column, Row, TaskTable
 from trainsmart_bench.report.plots import Bar, Point, bar_chart, legend, line_chart, scatter_chart
+from trainsmart_bench.results.records import Status
 
 ARROW = {"max": "\u2191 higher is better", "min": "\u2193 lower is better", "none": ""}
 

@@ -1,6 +1,6 @@
 """Tuning studies for the report: one summary per study, best-so-far bands over studies.
 
-Reads what ``trainsmart tune`` writes (``trainsmart_bench.study_records``):
+Reads what ``trainsmart tune`` writes (``trainsmart_bench.tuning.records``):
 ``<store>/<study-id>/trial-XXXX.json`` (kind ``trial``, a ``TrialRecord``) and
 ``<store>/<study-id>/study.json`` (kind ``study``). A finished summary is used as written; a
 study still running, or whose summary is missing or malformed, is summarized from its trial
@@ -63,8 +63,8 @@ def _direction(task: str, hint: Any) -> str | None:
 
 def _from_trials(sid: str, trials: list, hint: Mapping[str, Any]) -> tuple[dict | None, str]:
     """A summary built from trial records; (None, why) when that is impossible."""
-    from trainsmart_bench.study_records import StudyConfig, summarize
-    from trainsmart_bench.tasks.spec import Direction
+    from trainsmart_bench.space import Direction
+    from trainsmart_bench.tuning.records import StudyConfig, summarize
 
     t = trials[0]
     direction = _direction(t.task, hint.get("direction"))
@@ -82,7 +82,7 @@ def _from_trials(sid: str, trials: list, hint: Mapping[str, Any]) -> tuple[dict 
 def parse(records: Sequence[Mapping[str, Any]]) -> tuple[dict[str, dict], dict[str, list],
                                                           list[Problem]]:
     """Study summaries and TrialRecords by study id; unreadable records become Problems."""
-    from trainsmart_bench.study_records import TrialRecord
+    from trainsmart_bench.tuning.records import TrialRecord
 
     summaries: dict[str, dict] = {}
     trials: dict[str, list] = defaultdict(list)

@@ -11,7 +11,7 @@ from trainsmart_bench.report.fmt import DASH, esc, fmt_num, fmt_seconds
 from trainsmart_bench.report.model import Problem
 from trainsmart_bench.report.plots import legend, line_chart
 from trainsmart_bench.report.tuning import Band, StudyView, by_time, by_trial, studies
-from trainsmart_bench.stats import Summary
+from trainsmart_bench.results.stats import Summary
 
 HEADS = ("tuner", "studies", "rank \u2193", "normalized score \u2193", "final best",
          "area under best-so-far \u2193", "test score of best config", "overhead / trial \u2193",
@@ -26,7 +26,7 @@ def _summary(s: Summary, digits: int = 4) -> str:
 
 
 def _table(views: Sequence[StudyView]) -> str:
-    from trainsmart_bench.tuner_stats import score_tuners
+    from trainsmart_bench.tuning.scores import score_tuners
 
     done = [v for v in views if v.state == "finished"]
     note = ""

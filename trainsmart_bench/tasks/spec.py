@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
 from types import MappingProxyType
 from typing import Any
 
 from trainsmart_bench.errors import ConfigError
-from trainsmart_bench.space import SearchSpace
-
-
-class Direction(str, Enum):
-    MAXIMIZE = "max"
-    MINIMIZE = "min"
-
-    def better(self, a: float, b: float) -> bool:
-        """True when ``a`` is strictly better than ``b``."""
-        return a > b if self is Direction.MAXIMIZE else a < b
+from trainsmart_bench.space import Direction, SearchSpace
 
 
 def _frozen(d: Mapping[str, Any] | None) -> Mapping[str, Any]:

@@ -1,4 +1,4 @@
-"""Tuner adapters behind one suggest/observe interface, driven by ``trainsmart_bench.study``.
+"""Tuner adapters behind one suggest/observe interface, driven by ``trainsmart_bench.tuning.study``.
 
 Importing this package loads no tuner library: each adapter imports Hyperopt, Optuna or Ray
 when it is constructed, and says which extra to install when the library is missing.
@@ -8,16 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from trainsmart_bench.registry import names, resolve
-from trainsmart_bench.space import SearchSpace
-from trainsmart_bench.tasks.spec import Direction
-from trainsmart_bench.tuners.base import MissingDependency, Tuner, require
+from trainsmart_bench.errors import MissingDependency
+from trainsmart_bench.registry import require, resolve
+from trainsmart_bench.space import Direction, SearchSpace
+from trainsmart_bench.tuners.base import Tuner
 
-__all__ = ["MissingDependency", "Tuner", "create_tuner", "require", "tuner_class", "tuner_names"]
-
-
-def tuner_names() -> list[str]:
-    return names("tuner")
+__all__ = ["MissingDependency", "Tuner", "create_tuner", "require", "tuner_class"]
 
 
 def tuner_class(name: str) -> type[Tuner]:

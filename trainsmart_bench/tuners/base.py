@@ -1,9 +1,11 @@
 """The adapter contract every tuner follows: ``suggest`` configs, ``observe`` their values.
 
-Our study loop (``trainsmart_bench.study``) owns the trials, the clock and the budget; a tuner
-only proposes. Like bayesmark's ``AbstractOptimizer``, an adapter is a thin translation layer:
+Our study loop (``trainsmart_bench.tuning.study``) owns the trials, the clock and the budget;
+a tuner only proposes. Like bayesmark's ``AbstractOptimizer``, an adapter is a thin translation
+layer:
 
-* ``suggest(n)`` returns ``n`` configs as plain dicts (the loop validates each against the space);
+* ``suggest(n)`` returns ``n`` configs as plain dicts (the loop validates each against the
+  space);
 * ``observe(configs, values)`` feeds back the validation objective of each config in the task's
   own direction (the adapter converts, e.g. hyperopt minimizes ``-accuracy``). A failed trial is
   observed with ``None``; each adapter documents what its library does with it;
@@ -15,38 +17,15 @@ only proposes. Like bayesmark's ``AbstractOptimizer``, an adapter is a thin tran
 
 from __future__ import annotations
 
-import importlib
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from importlib import metadata
-from types import ModuleType
 from typing import Any, ClassVar
 
-from trainsmart_bench.errors import TrainsmartError
-from trainsmart_bench.space import SearchSpace
-from trainsmart_bench.tasks.spec import Direction
+from trainsmart_bench.space import Direction, SearchSpace
 
 Config = dict[str, Any]
-
-
-class MissingDependency(TrainsmartError, ImportError):
-    """A tuner's library is not installed; the message names the extra to install."""
-
-
-def require(module: str, extra: str, what: str = "this tuner",
-            pip: str | None = None) -> ModuleType:
-    """Import ``module``, or raise ``MissingDependency`` naming the extra that installs it.
-
-    Like optuna's ``try_import``: the library loads only when an adapter is constructed."""
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        alt = f" (or: pip install {pip})" if pip else ""
-        raise MissingDependency(
-            f"{what} needs the {module!r} package, which could not be imported ({exc}); "
-            f"install it with: pip install 'trainsmart-bench[{extra}]'{alt}"
-        ) from exc
 
 
 def derived_seed(seed: int, *keys: int) -> int:

@@ -23,9 +23,9 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from trainsmart_bench.space import Categorical, Float, Int, SearchSpace
-from trainsmart_bench.tasks.spec import Direction
-from trainsmart_bench.tuners.base import Config, Tuner, derived_seed, is_failure, require
+from trainsmart_bench.registry import require
+from trainsmart_bench.space import Categorical, Direction, Float, Int, SearchSpace
+from trainsmart_bench.tuners.base import Config, Tuner, derived_seed, is_failure
 
 _HALF = 0.5 - 1e-9  # keeps round() of the widened bounds inside [low, high]
 

@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from trainsmart_bench.errors import ConfigError
-from trainsmart_bench.space import Categorical, Float, SearchSpace
-from trainsmart_bench.tasks.spec import Direction
-from trainsmart_bench.tuners.base import Config, Tuner, derived_seed, is_failure, require
+from trainsmart_bench.registry import require
+from trainsmart_bench.space import Categorical, Direction, Float, SearchSpace
+from trainsmart_bench.tuners.base import Config, Tuner, derived_seed, is_failure
 
 PRUNERS = ("median", "sha", "none")
 

@@ -12,8 +12,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from trainsmart_bench.space import SearchSpace
-from trainsmart_bench.tasks.spec import Direction
+from trainsmart_bench.space import Direction, SearchSpace
 from trainsmart_bench.tuners.base import Config, Tuner, config_key
 
 

@@ -34,9 +34,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from trainsmart_bench.space import Categorical, Float, SearchSpace
-from trainsmart_bench.tasks.spec import Direction
-from trainsmart_bench.tuners.base import Config, Tuner, derived_seed, is_failure, require
+from trainsmart_bench.registry import require
+from trainsmart_bench.space import Categorical, Direction, Float, SearchSpace
+from trainsmart_bench.tuners.base import Config, Tuner, derived_seed, is_failure
 
 METRIC = "objective"
 

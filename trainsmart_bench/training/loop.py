@@ -1,6 +1,6 @@
 """The training loop, owned by us so every backend gets the same data order, clocks and metrics.
 
-Runs inside the worker process of one run. Timings:
+Runs inside the child process of one run (``training.child``). Timings:
 * ``import_s``: importing the framework adapter; ``data_s``: loading task arrays (excluded);
 * ``build_s``: building model and optimizer; ``epoch_s``: per-epoch training, device-synchronized;
 * ``time_to_target``: build + training + evaluation wall time until validation first meets
@@ -12,7 +12,7 @@ Runs inside the worker process of one run. Timings:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,11 +22,9 @@ from trainsmart_bench.backends.base import Backend, TaskData
 from trainsmart_bench.metrics.quality import evaluate
 from trainsmart_bench.tasks.spec import ResolvedTask
 
-EpochCallback = Callable[[int, float], bool]  # (epoch, val objective) -> keep going?
-
-
-class SkipRun(Exception):
-    """This combination cannot run here (no GPU, missing extra): recorded as skipped."""
+# After each epoch: {"epoch", "value" (validation objective), "loss", "epochs", "elapsed_s"}
+# -> keep training?
+EpochCallback = Callable[[Mapping[str, Any]], bool]
 
 
 @dataclass
@@ -92,7 +90,8 @@ def train(
         loss = backend.train_epoch(state, x, y, batch, feed)
         backend.synchronize()
         tc = time.perf_counter()
-        val = evaluate(spec.is_classification, data.y_val, backend.predict(state, data.x_val, 1024))
+        val = evaluate(spec.is_classification, data.y_val,
+                       backend.predict(state, data.x_val, 1024), full=False)
         backend.synchronize()
         td = time.perf_counter()
         wall += td - ta
@@ -111,7 +110,9 @@ def train(
             best, best_epoch = value, epoch
             if patience:
                 best_weights = backend.get_weights(state)
-        if on_epoch is not None and not on_epoch(epoch, value):
+        report = {"epoch": epoch, "value": value, "loss": float(loss), "epochs": epochs,
+                  "elapsed_s": wall}
+        if on_epoch is not None and not on_epoch(report):
             res.stopped_by = "pruned"
             break
         if patience and epoch - best_epoch >= patience:

@@ -1,36 +1,32 @@
-"""The ``trainsmart`` command: data, tasks, run, tune, report."""
+"""The ``trainsmart`` command: data, tasks, run, tune, report, bench-compare.
+
+One module per command, each with ``add_parser(sub, common)``; shared options live in
+``cli.options``.
+"""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
 from trainsmart_bench import __version__
 from trainsmart_bench.errors import TrainsmartError
 
 
-def _common() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(add_help=False)
-    p.add_argument("--data-dir", metavar="DIR",
-                   help="dataset cache (default: $TRAINSMART_DATA_DIR or the user cache dir)")
-    return p
-
-
 def build_parser() -> argparse.ArgumentParser:
-    from trainsmart_bench import cli_data, cli_run
+    from trainsmart_bench.cli import bench, data, report, run, tune
+    from trainsmart_bench.cli.options import common
 
-    common = _common()
+    shared = common()
     parser = argparse.ArgumentParser(
         prog="trainsmart", description="Benchmark ML frameworks and tuners on real tasks."
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    cli_data.add_parser(sub, common)
-    cli_run.add_parsers(sub, common)
-    for name in ("cli_tune", "cli_report", "cli_bench"):
-        module = importlib.import_module(f"trainsmart_bench.{name}")
-        module.add_parser(sub, common)
+    data.add_parser(sub, shared)
+    run.add_parsers(sub, shared)
+    for module in (tune, report, bench):
+        module.add_parser(sub, shared)
     return parser
 
 
@@ -47,7 +43,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; finished records are kept", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from trainsmart_bench.space import Categorical, Float, SearchSpace
-from trainsmart_bench.tuners.synthetic import SYNTHETIC, final_value
+from trainsmart_bench.tasks.synthetic import SYNTHETIC, final_value
 
 MILESTONES = (10, 100, 1000)
 

@@ -92,7 +92,7 @@ def cmd_import(args) -> int:
 
 def cmd_info(args) -> int:
     loader = get_loader(args.name, args.data_dir)
-    m = loader.describe() if hasattr(loader, "describe") else loader.require()
+    m = loader.require()
     if args.json:
         print(json.dumps(m, indent=2, sort_keys=True))
         return 0

@@ -13,13 +13,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trainsmart_bench.records import (
-    SCHEMA_VERSION,
-    JsonRecord,
-    Status,
-    atomic_write_json,
-)
-from trainsmart_bench.tasks.spec import Direction
+from trainsmart_bench.jsonfile import atomic_write_json
+from trainsmart_bench.results.records import SCHEMA_VERSION, JsonRecord, Status
+from trainsmart_bench.space import Direction
 
 DEFAULT_TRIAL_TIMEOUT = 3600.0
 SUMMARY_FILE = "study.json"

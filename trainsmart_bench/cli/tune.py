@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from trainsmart_bench.cli_run import _split, parse_overrides
+from trainsmart_bench.cli.options import DEVICES, add_training_options, parse_overrides, split
 from trainsmart_bench.errors import ConfigError
 from trainsmart_bench.registry import names
 
@@ -20,8 +20,10 @@ DEFAULT_TUNERS = "random,hyperopt-tpe,optuna-tpe,ray-asha"
 def add_parser(sub, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("tune", parents=[common],
                        help="compare tuners: repeated studies with equal budgets, scored")
-    p.add_argument("--task", required=True, help="comma-separated task names (or 'synthetic')")
+    add_training_options(p, results="runs/tune",
+                         task_help="comma-separated task names (or 'synthetic')")
     p.add_argument("--backend", default="torch", help="one backend (default torch)")
+    p.add_argument("--device", default="cpu", choices=DEVICES)
     p.add_argument("--tuner", default=DEFAULT_TUNERS,
                    help=f"comma-separated: {', '.join(names('tuner'))} (default {DEFAULT_TUNERS})")
     p.add_argument("--trials", type=int, default=30, help="trials per study (default 30)")
@@ -29,28 +31,16 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
                    help="studies per tuner, seeds 0..N-1 (default 5)")
     p.add_argument("--seconds", type=float, help="also stop a study after this many seconds")
     p.add_argument("--epochs-budget", type=int, help="also stop a study after this many epochs")
-    p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
-    p.add_argument("--profile", help="a task profile, e.g. cpu for cifar10-resnet")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="pin a hyperparameter (it leaves the search space), e.g. --set epochs=3")
-    p.add_argument("--results", default="runs/tune", help="record directory (default ./runs/tune)")
-    p.add_argument("--ray-address", metavar="ADDR",
-                   help="run trials as Ray tasks on this existing cluster (e.g. auto, host:6379)")
-    p.add_argument("--timeout", type=float, default=3600.0, help="seconds per trial")
-    p.add_argument("--threads", type=int,
-                   help="intra-op threads per trial (default: physical cores)")
     p.add_argument("--alpha", type=float, default=0.05, help="significance of the rank tests")
-    p.add_argument("--no-resume", dest="resume", action="store_false",
-                   help="start studies afresh even where records exist")
     p.set_defaults(func=cmd_tune)
 
 
 def _check(args, tasks: list[str], tuners: list[str], params: dict) -> None:
     """Fail before anything trains: unknown names, pinned keys, tuner/space mismatches."""
     from trainsmart_bench.datasets import get_loader
-    from trainsmart_bench.registry import names
-    from trainsmart_bench.study import resolve_task, tuning_space
+    from trainsmart_bench.tasks import resolve_task
     from trainsmart_bench.tuners import create_tuner
+    from trainsmart_bench.tuning.study import tuning_space
 
     if args.trials < 1 or args.studies < 1:
         raise ConfigError("--trials and --studies must be at least 1")
@@ -66,12 +56,11 @@ def _check(args, tasks: list[str], tuners: list[str], params: dict) -> None:
 
 
 def cmd_tune(args) -> int:
-    from trainsmart_bench.runner import default_threads
-    from trainsmart_bench.study import resolve_task
-    from trainsmart_bench.tasks import task_names
+    from trainsmart_bench.env import default_threads
+    from trainsmart_bench.tasks import resolve_task, task_names
 
-    tasks = _split(args.task, [*task_names(), "synthetic"], "task")
-    tuners = _split(args.tuner, names("tuner"), "tuner")
+    tasks = split(args.task, [*task_names(), "synthetic"], "task")
+    tuners = split(args.tuner, names("tuner"), "tuner")
     if args.backend not in [*names("backend"), "none"]:
         raise ConfigError(f"unknown backend {args.backend!r}; choose from: "
                           f"{', '.join(names('backend'))}")
@@ -80,10 +69,9 @@ def cmd_tune(args) -> int:
     threads = args.threads or default_threads()
     evaluator = None
     if args.ray_address:
-        from trainsmart_bench.study_trial import RayEvaluator
+        from trainsmart_bench.tuning.evaluators import RayEvaluator
 
-        evaluator = RayEvaluator(args.ray_address, num_cpus=threads,
-                                 num_gpus=1 if args.device == "cuda" else 0)
+        evaluator = RayEvaluator(args.ray_address)
     try:
         for t in tasks:
             summaries = _run_task(args, t, resolve_task(t).profile_or_none(args.profile), tuners,
@@ -97,7 +85,7 @@ def cmd_tune(args) -> int:
 
 
 def _run_task(args, task: str, profile, tuners, params, threads, evaluator) -> list[dict]:
-    from trainsmart_bench.study import run_study
+    from trainsmart_bench.tuning.study import run_study
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
@@ -128,7 +116,7 @@ def _run_task(args, task: str, profile, tuners, params, threads, evaluator) -> l
 
 
 def print_scores(task: str, summaries: list[dict], alpha: float = 0.05) -> None:
-    from trainsmart_bench.tuner_stats import score_tuners
+    from trainsmart_bench.tuning.scores import score_tuners
 
     scores = score_tuners(summaries, alpha=alpha)
     direction = summaries[0]["direction"] if summaries else "max"

@@ -1,7 +1,8 @@
 """Scores for tuners over repeated studies: medians, curves, normalized scores, rank tests.
 
-All in numpy (no scipy needed). Values are turned into losses (lower is better) with the
-task's direction first, so every function below reads the same for accuracy and for RMSE.
+The statistics are ``trainsmart_bench.results.stats`` (scipy), as in the report. Values are
+turned into losses (lower is better) with the task's direction first, so every function below
+reads the same for accuracy and for RMSE.
 
 * final best: median over studies with a percentile-bootstrap interval (``stats``);
 * area under the best-so-far curve: the mean over trials of the best value so far, in
@@ -10,9 +11,9 @@ task's direction first, so every function below reads the same for accuracy and 
 * normalized score, Bayesmark-style: ``(loss - optimum) / (random median - optimum)``, where
   optimum = the best final value any study of any tuner found and random median = the median
   final best of random search: 0 = the best known, 1 = as good as random search, > 1 = worse;
-* ranks: pairwise two-sided Mann-Whitney U tests (normal approximation with tie and
-  continuity correction, as scipy's ``method="asymptotic"``); a tuner's rank is 1 + the number
-  of tuners whose final best is significantly better than its own at ``alpha``.
+* ranks: pairwise two-sided Mann-Whitney U tests (``results.stats.mann_whitney``); a tuner's
+  rank is 1 + the number of tuners whose final best is significantly better than its own at
+  ``alpha``.
 """
 
 from __future__ import annotations
@@ -24,51 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from trainsmart_bench.stats import Summary, bootstrap_median
+from trainsmart_bench.results.stats import Summary, bootstrap_median, mann_whitney
 
 REFERENCE = "random"
-
-
-@dataclass(frozen=True)
-class MannWhitney:
-    u: float  # U statistic of the first sample
-    z: float
-    p: float  # two-sided
-
-
-def rankdata(a: np.ndarray) -> np.ndarray:
-    """Ranks 1..n, ties given their average rank."""
-    order = np.argsort(a, kind="mergesort")
-    ranks = np.empty(len(a), dtype=float)
-    sorted_a = a[order]
-    i = 0
-    while i < len(a):
-        j = i
-        while j + 1 < len(a) and sorted_a[j + 1] == sorted_a[i]:
-            j += 1
-        ranks[order[i:j + 1]] = (i + j) / 2 + 1
-        i = j + 1
-    return ranks
-
-
-def mann_whitney_u(x: Sequence[float], y: Sequence[float]) -> MannWhitney:
-    """Two-sided Mann-Whitney U test, normal approximation with tie and continuity correction."""
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    n1, n2 = len(x), len(y)
-    if n1 == 0 or n2 == 0:
-        raise ValueError("Mann-Whitney U needs two non-empty samples")
-    both = np.concatenate([x, y])
-    ranks = rankdata(both)
-    u1 = float(ranks[:n1].sum() - n1 * (n1 + 1) / 2)
-    n = n1 + n2
-    _, counts = np.unique(both, return_counts=True)
-    ties = float((counts**3 - counts).sum())
-    var = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1)))
-    if var <= 0:
-        return MannWhitney(u1, 0.0, 1.0)
-    dev = abs(u1 - n1 * n2 / 2)
-    z = max(dev - 0.5, 0.0) / math.sqrt(var)
-    return MannWhitney(u1, z, min(1.0, math.erfc(z / math.sqrt(2))))
 
 
 def as_loss(values: Sequence[float | None], direction: str) -> np.ndarray:
@@ -91,7 +50,7 @@ def ranks(finals: Mapping[str, Sequence[float]], alpha: float = 0.05) -> dict[st
         for b, xb in finals.items():
             if a == b or len(xa) == 0 or len(xb) == 0:
                 continue
-            if np.median(xb) < np.median(xa) and mann_whitney_u(xa, xb).p < alpha:
+            if np.median(xb) < np.median(xa) and mann_whitney(xa, xb).p < alpha:
                 beaten_by += 1
         out[a] = 1 + beaten_by
     return out

@@ -3,7 +3,8 @@
 Like bayesmark's ``experiment.py`` the suite owns the loop, so every tuner gets the same budget,
 data, training code, seed and evaluation. Per trial it times ``suggest``, the evaluation and
 ``observe`` apart, validates the suggestion against the search space, evaluates it through
-``trainsmart_bench.study_trial`` (a fresh process with a timeout, or a Ray task), and writes a
+``trainsmart_bench.tuning.evaluators`` (the suite's one execution path: a fresh child process
+with a timeout, or the same unit as a Ray task), and writes a
 ``TrialRecord`` atomically to ``<store>/<study-id>/trial-XXXX.json``. A tuner that raises, an
 invalid suggestion, a crashed or timed-out trial: each becomes a failed record that counts
 against the budget, and the study goes on. ``study.json`` holds the settings while the study
@@ -29,9 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from trainsmart_bench.errors import ConfigError
-from trainsmart_bench.records import SCHEMA_VERSION, Status, atomic_write_json
+from trainsmart_bench.jsonfile import atomic_write_json
+from trainsmart_bench.results.records import SCHEMA_VERSION, Status
 from trainsmart_bench.space import Categorical, SearchSpace
-from trainsmart_bench.study_records import (
+from trainsmart_bench.tasks import resolve_task
+from trainsmart_bench.tasks.spec import TaskSpec
+from trainsmart_bench.tuners.base import Tuner
+from trainsmart_bench.tuning.records import (
     DEFAULT_TRIAL_TIMEOUT,
     SUMMARY_FILE,
     Study,
@@ -42,23 +47,12 @@ from trainsmart_bench.study_records import (
     record_trial,
     summarize,
 )
-from trainsmart_bench.tasks.spec import TaskSpec
-from trainsmart_bench.tuners.base import Tuner
 
 __all__ = ["DEFAULT_TRIAL_TIMEOUT", "Study", "StudyConfig", "TrialRecord", "load_studies",
            "load_study", "resolve_task", "run_study", "tuning_space"]
 
-Evaluator = Callable[[dict[str, Any], float, Callable[[int, float], bool]], dict[str, Any]]
-
-
-def resolve_task(name: str) -> TaskSpec:
-    if name == "synthetic":
-        from trainsmart_bench.tuners.synthetic import SYNTHETIC
-
-        return SYNTHETIC
-    from trainsmart_bench.tasks import get_task
-
-    return get_task(name)
+EpochFn = Callable[[Mapping[str, Any]], bool]
+Evaluator = Callable[[dict[str, Any], float, EpochFn], dict[str, Any]]
 
 
 def tuning_space(task: TaskSpec, pinned: Mapping[str, Any]) -> SearchSpace:
@@ -103,12 +97,11 @@ def run_study(
                    on_trial)
     owned = evaluator is None
     if owned and ray_address:
-        from trainsmart_bench.study_trial import RayEvaluator
+        from trainsmart_bench.tuning.evaluators import RayEvaluator
 
-        evaluator = RayEvaluator(ray_address, num_cpus=threads,
-                                 num_gpus=1 if device == "cuda" else 0)
+        evaluator = RayEvaluator(ray_address)
     elif owned:
-        from trainsmart_bench.study_trial import ProcessEvaluator
+        from trainsmart_bench.tuning.evaluators import ProcessEvaluator
 
         evaluator = ProcessEvaluator()
     try:
@@ -215,12 +208,12 @@ class StudyRun:
         timings["train_s"] = float(result.get("wall_s", 0.0))
         return self._record(number, raw, config, result, timings, started)
 
-    def _on_epoch(self, trial_id: int, timings: dict[str, float]) -> Callable[[int, float], bool]:
-        def on_epoch(epoch: int, value: float) -> bool:
+    def _on_epoch(self, trial_id: int, timings: dict[str, float]) -> EpochFn:
+        def on_epoch(report: Mapping[str, Any]) -> bool:
             if not self.tuner.supports_pruning:
                 return True
             t = time.perf_counter()
-            keep = self.tuner.report(trial_id, epoch, value)
+            keep = self.tuner.report(trial_id, int(report["epoch"]), float(report["value"]))
             timings["report_s"] += time.perf_counter() - t
             return bool(keep)
 
@@ -232,7 +225,7 @@ class StudyRun:
                 "profile": c.profile, "params": {**c.params, **config},
                 "data_dir": self.data_dir, "threads": c.threads}
         if c.task == "synthetic":
-            from trainsmart_bench.tuners.synthetic import OBJECTIVE
+            from trainsmart_bench.training.synthetic import OBJECTIVE
 
             spec["objective"] = OBJECTIVE
         return spec

@@ -11,14 +11,11 @@ takes milliseconds, needs numpy only, and can be told to fail: ``fail_above`` ra
 from __future__ import annotations
 
 import math
-import os
-import time
 from typing import Any
 
 from trainsmart_bench.space import Categorical, Float, Int, SearchSpace
 from trainsmart_bench.tasks.spec import Direction, ModelSpec, TaskSpec
 
-OBJECTIVE = "trainsmart_bench.tuners.synthetic:synthetic_objective"
 ACTIVATION_PENALTY = {"relu": 0.0, "tanh": 0.3, "sigmoid": 1.0}
 
 SYNTHETIC = TaskSpec(
@@ -47,30 +44,3 @@ def final_value(p: dict[str, Any]) -> float:
     return ((p["x"] - 1.0) ** 2 / 5 + (math.log10(p["lr"]) + 2.5) ** 2
             + (math.log2(p["units"]) - 6) ** 2 / 10 + (p["layers"] - 2) ** 2 / 4
             + ACTIVATION_PENALTY[p["act"]])
-
-
-def synthetic_objective(spec: dict[str, Any], on_epoch=None) -> dict[str, Any]:
-    """The worker-compatible objective: same result layout as ``worker.run_spec``."""
-    task = SYNTHETIC.resolve(None, **spec.get("params", {}))
-    p = dict(task.params)
-    final, x = final_value(p), p["x"]
-    curve, stopped_by = [], "epochs"
-    for epoch in range(1, int(p["epochs"]) + 1):
-        if p["fail_above"] is not None and x > p["fail_above"]:
-            raise RuntimeError(f"synthetic failure at x={x:.3f} > {p['fail_above']}")
-        if p["exit_above"] is not None and x > p["exit_above"]:
-            os._exit(3)
-        if p["hang_above"] is not None and x > p["hang_above"]:
-            time.sleep(3600)
-        time.sleep(float(p["epoch_sleep"]))
-        value = final + 1.0 / epoch
-        curve.append({"epoch": epoch, "val_objective": value})
-        if on_epoch is not None and not on_epoch(epoch, value):
-            stopped_by = "pruned"
-            break
-    best = min(c["val_objective"] for c in curve)
-    return {
-        "status": "ok", "params": p, "target": task.target,
-        "metrics": {"best_val": best, "objective": final + 0.05, "epochs_trained": len(curve)},
-        "curve": curve, "timings": {"stopped_by": stopped_by}, "framework_version": None,
-    }

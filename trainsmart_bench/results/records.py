@@ -1,14 +1,10 @@
-"""Typed result records with a schema version; JSON I/O with atomic writes."""
+"""Typed result records with a schema version, and the one validator every reader uses."""
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
-from pathlib import Path
 from typing import Any
 
 SCHEMA_VERSION = 1
@@ -54,8 +50,51 @@ def metric(name: str, value: float | None) -> Metric:
     return Metric(None if value is None else float(value), unit, direction)
 
 
+class SchemaError(ValueError):
+    """A record that this version cannot read: wrong schema version, kind or field types."""
+
+
+_STR, _INT, _OPT_STR = "a non-empty string", "an integer", "a string or null"
+# The fields every record of a kind must hold, and what they must be: checked on every read.
+REQUIRED: Mapping[str, Mapping[str, str]] = {
+    "run": {"task": _STR, "backend": _STR, "device": _STR, "seed": _INT, "profile": _OPT_STR},
+    "trial": {"study_id": _STR, "trial": _INT, "tuner": _STR, "task": _STR, "backend": _STR,
+              "device": _STR, "study_seed": _INT, "profile": _OPT_STR},
+    "study": {"study_id": _STR},
+}
+
+
+def _fits(value: Any, rule: str) -> bool:
+    if rule == _STR:
+        return isinstance(value, str) and bool(value)
+    if rule == _INT:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return value is None or isinstance(value, str)
+
+
+def validate(d: Any) -> str:
+    """Check a decoded record (schema version, kind, field types); returns its kind."""
+    if not isinstance(d, Mapping):
+        raise SchemaError(f"expected a JSON object, found {type(d).__name__}")
+    v = d.get("schema_version")
+    if v != SCHEMA_VERSION:
+        raise SchemaError(
+            f"record has schema_version {v!r}; this trainsmart-bench reads {SCHEMA_VERSION}")
+    kind = d.get("kind", "run")
+    if kind not in REQUIRED:
+        raise SchemaError(f"unknown record kind {kind!r} (known: {', '.join(REQUIRED)})")
+    for name, rule in REQUIRED[kind].items():
+        if not _fits(d.get(name), rule):
+            raise SchemaError(f"{kind} record: field {name!r} must be {rule}, "
+                              f"found {d.get(name)!r}")
+    if kind != "study" and d.get("status") not in {s.value for s in Status}:
+        raise SchemaError(f"{kind} record: status {d.get('status')!r} is not one of "
+                          f"{', '.join(s.value for s in Status)}")
+    return kind
+
+
 class JsonRecord:
-    """JSON round trip shared by the record dataclasses: status as its value, schema checked,
+    """JSON round trip shared by the record dataclasses: status as its value, validated,
     unknown keys (from a newer minor writer) ignored."""
 
     def to_dict(self) -> dict[str, Any]:
@@ -65,7 +104,7 @@ class JsonRecord:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]):
-        check_schema(d)
+        validate(d)
         known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
         data = {k: v for k, v in d.items() if k in known}
         data["status"] = Status(d["status"])
@@ -116,71 +155,3 @@ class RunRecord(JsonRecord):
 def run_key(task: str, backend: str, device: str, seed: int, profile: str | None = None) -> str:
     prof = f"@{profile}" if profile else ""
     return f"{task}{prof}__{backend}__{device}__seed{seed}"
-
-
-class SchemaError(ValueError):
-    pass
-
-
-def check_schema(d: Mapping[str, Any]) -> None:
-    v = d.get("schema_version")
-    if v != SCHEMA_VERSION:
-        raise SchemaError(
-            f"record has schema_version {v!r}; this trainsmart-bench reads {SCHEMA_VERSION}"
-        )
-
-
-def atomic_write_json(path: Path, obj: Any) -> None:
-    """Write JSON to a temp file in the same directory, fsync, then rename over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(obj, fh, indent=2, sort_keys=True, default=str)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-class RecordStore:
-    """A directory of one-JSON-file-per-record; a record is written once, when its run ends."""
-
-    def __init__(self, root: str | os.PathLike[str]) -> None:
-        self.root = Path(root)
-
-    def path(self, key: str) -> Path:
-        return self.root / f"{key}.json"
-
-    def has(self, key: str) -> bool:
-        return self.path(key).is_file()
-
-    def write(self, record: RunRecord) -> Path:
-        path = self.path(record.key)
-        atomic_write_json(path, record.to_dict())
-        return path
-
-    def __iter__(self) -> Iterator[RunRecord]:
-        for path in sorted(self.root.glob("*.json")):
-            d = json.loads(path.read_text())
-            if d.get("kind", "run") == "run":
-                yield RunRecord.from_dict(d)
-
-
-def load_json_records(paths: list[Path]) -> tuple[list[dict[str, Any]], list[str]]:
-    """Read every *.json under the given files/directories; malformed ones are reported."""
-    records: list[dict[str, Any]] = []
-    problems: list[str] = []
-    for p in paths:
-        files = sorted(p.rglob("*.json")) if p.is_dir() else [p]
-        for f in files:
-            try:
-                d = json.loads(f.read_text())
-                check_schema(d)
-                records.append(d)
-            except (OSError, ValueError) as exc:
-                problems.append(f"{f}: {exc}")
-    return records, problems

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from trainsmart_bench.tasks import get_task
-from trainsmart_bench.tasks.data import prepare
+from trainsmart_bench.training.data import prepare
 
 
 def _steady(times: list[float], n: int) -> float:
@@ -73,7 +73,7 @@ REFERENCES = {"torch": torch_reference, "keras": keras_reference}
 
 def suite_throughput(backend_name: str, data, task, seed: int, threads: int) -> float:
     from trainsmart_bench.registry import resolve
-    from trainsmart_bench.trainer import train
+    from trainsmart_bench.training.loop import train
 
     backend = resolve("backend", backend_name)()
     backend.setup("cpu", threads, seed)
@@ -83,7 +83,7 @@ def suite_throughput(backend_name: str, data, task, seed: int, threads: int) -> 
 def compare(framework: str, epochs: int = 4, rounds: int = 3, threads: int | None = None,
             data_dir: str | None = None) -> dict[str, Any]:
     """Median steady-state samples/s of the suite and of the reference loop, and their ratio."""
-    from trainsmart_bench.runner import default_threads
+    from trainsmart_bench.env import default_threads
 
     threads = threads or default_threads()
     task = get_task("mnist-mlp").resolve(epochs=epochs)
@@ -109,7 +109,7 @@ def compare_isolated(framework: str, timeout: float = 1800, **kwargs: Any) -> di
     import subprocess
     import sys
 
-    code = ("import json, sys; from trainsmart_bench.reference import compare; "
+    code = ("import json, sys; from trainsmart_bench.training.reference import compare; "
             f"print(json.dumps(compare({framework!r}, **{kwargs!r})))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=timeout)

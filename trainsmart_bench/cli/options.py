@@ -1,0 +1,61 @@
+"""Options that several commands share, declared once, and the parsing of their values."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+
+from trainsmart_bench.errors import ConfigError
+from trainsmart_bench.execution.process import DEFAULT_TIMEOUT
+
+DEVICES = ("cpu", "cuda")
+
+
+def common() -> argparse.ArgumentParser:
+    """The parent parser of every command that touches data."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--data-dir", metavar="DIR",
+                   help="dataset cache (default: $TRAINSMART_DATA_DIR or the user cache dir)")
+    return p
+
+
+def add_training_options(p: argparse.ArgumentParser, *, results: str, task_help: str) -> None:
+    """What ``run`` and ``tune`` both take: the work, where records go, how units run."""
+    p.add_argument("--task", required=True, help=task_help)
+    p.add_argument("--profile", help="a task profile, e.g. cpu for cifar10-resnet")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="set a hyperparameter, e.g. --set epochs=2 (repeatable; in tune it "
+                        "leaves the search space)")
+    p.add_argument("--results", default=results, help=f"record directory (default ./{results})")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                   help="seconds per run or trial (default %(default)g)")
+    p.add_argument("--threads", type=int,
+                   help="intra-op threads of each run or trial (default: physical cores)")
+    p.add_argument("--ray-address", metavar="ADDR",
+                   help="run on this existing Ray cluster (auto, host:6379)")
+    p.add_argument("--no-resume", dest="resume", action="store_false",
+                   help="run again what is already recorded")
+
+
+def split(value: str, valid: Sequence[str], what: str) -> list[str]:
+    """A comma-separated list whose every item must be one of ``valid``."""
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    bad = [v for v in items if v not in valid]
+    if bad or not items:
+        raise ConfigError(f"unknown {what} {bad or value!r}; choose from: {', '.join(valid)}")
+    return items
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, object]:
+    """``--set KEY=VALUE`` pairs; values are JSON where they parse as JSON, else strings."""
+    out: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set {pair!r}: expected KEY=VALUE, e.g. --set epochs=2")
+        try:
+            out[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key] = raw
+    return out

@@ -1,0 +1,137 @@
+"""The one way a unit of training runs: in a fresh child process, watched by its parent.
+
+``run_unit(spec, timeout, on_epoch)`` starts ``python -m trainsmart_bench.training.child``
+in a session of its own, with the thread environment of ``spec["threads"]`` (the same
+``OMP``/``MKL``/TensorFlow settings for every caller), answers each per-epoch report with
+``go`` or ``stop``, and returns the child's result. A crash, an out-of-memory kill, a broken
+report channel or a timeout kills the child's whole process group and becomes a failed (or
+timed-out) result with the tail of its stderr; Ctrl-C kills it too and is raised on.
+
+Runs, tuning trials and the asv suite all call this, on this machine or inside a Ray task
+(``execution.ray``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from trainsmart_bench.env import default_threads, thread_env
+
+CHILD = "trainsmart_bench.training.child"
+DEFAULT_TIMEOUT = 3600.0
+STDERR_TAIL = 15  # lines of the child's stderr kept in a failed result
+EpochFn = Callable[[Mapping[str, Any]], bool]  # an epoch report -> keep training?
+
+
+def always_go(report: Mapping[str, Any]) -> bool:
+    return True
+
+
+def run_unit(spec: dict[str, Any], timeout: float = DEFAULT_TIMEOUT,
+             on_epoch: EpochFn | None = None) -> dict[str, Any]:
+    """Run one unit in a child process; never raises for a failed unit (only for Ctrl-C).
+
+    The result holds what the child wrote, plus ``reported`` (the value of every epoch
+    report), ``wall_s`` (start to exit, as the parent saw it) and ``node``."""
+    spec = {**spec, "threads": int(spec.get("threads") or default_threads())}
+    with tempfile.TemporaryDirectory(prefix="trainsmart-unit-") as tmp:
+        spec_path, out_path = Path(tmp, "spec.json"), Path(tmp, "result.json")
+        spec_path.write_text(json.dumps(spec))
+        with open(Path(tmp, "stderr.txt"), "w+") as err:
+            return _watch(spec, spec_path, out_path, err, timeout, on_epoch or always_go)
+
+
+def _watch(spec: dict[str, Any], spec_path: Path, out_path: Path, err: IO[str],
+           timeout: float, on_epoch: EpochFn) -> dict[str, Any]:
+    env = {**os.environ, **thread_env(spec["threads"])}
+    cmd = [sys.executable, "-m", CHILD, str(spec_path), str(out_path)]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
+                            text=True, bufsize=1, start_new_session=True, env=env)
+    lines: queue.Queue[str | None] = queue.Queue()
+    threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True).start()
+    reported: list[float] = []
+    try:
+        why = _converse(proc, lines, t0 + timeout, on_epoch, reported)
+    except BaseException:
+        kill(proc)
+        raise
+    wall = time.perf_counter() - t0
+    if why == "timeout":
+        kill(proc)
+        result = {"status": "timeout", "error": f"exceeded its {timeout:.0f} s timeout"}
+    elif why:
+        kill(proc)
+        result = {"status": "failed", "error": why}
+    elif out_path.is_file():
+        result = json.loads(out_path.read_text())
+    else:
+        result = {"status": "failed", "error": _death(proc.returncode, err)}
+    result.setdefault("node", {"hostname": os.uname().nodename, "pid": proc.pid,
+                               "ray_node_id": None})
+    result["reported"], result["wall_s"] = reported, wall
+    return result
+
+
+def _death(rc: int, err: IO[str]) -> str:
+    """Why a child ended without writing its result: signal or status, and its stderr."""
+    how = f"killed by signal {-rc}" if rc < 0 else f"exited with status {rc}"
+    if rc == -signal.SIGKILL:
+        how += " (likely out of memory: the kernel's OOM killer sends SIGKILL)"
+    err.seek(0)
+    tail = "\n".join(err.read().strip().splitlines()[-STDERR_TAIL:])
+    return f"training process {how}\n{tail}".strip()
+
+
+def _pump(stream: IO[str], lines: queue.Queue) -> None:
+    for line in stream:
+        lines.put(line)
+    lines.put(None)
+
+
+def _converse(proc: subprocess.Popen, lines: queue.Queue, deadline: float, on_epoch: EpochFn,
+              reported: list[float]) -> str | None:
+    """Answer every epoch report until the child closes its end; returns why it was cut short."""
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.perf_counter()))
+        except queue.Empty:
+            return "timeout"
+        if line is None:
+            break
+        try:
+            report = json.loads(line)
+            reported.append(float(report["value"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            return f"unreadable epoch report {line.strip()[:200]!r}: {exc}"
+        try:
+            keep = bool(on_epoch(report))
+        except Exception as exc:  # noqa: BLE001 - the listener (a tuner's report()) failed
+            return f"the epoch listener raised {type(exc).__name__}: {exc}"
+        with contextlib.suppress(BrokenPipeError, OSError):
+            proc.stdin.write("go\n" if keep else "stop\n")
+            proc.stdin.flush()
+    try:
+        proc.wait(timeout=max(1.0, deadline - time.perf_counter()))
+    except subprocess.TimeoutExpired:
+        return "timeout"
+    return None
+
+
+def kill(proc: subprocess.Popen) -> None:
+    """Kill the child's whole process group (its own workers included) and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()

@@ -1,0 +1,135 @@
+"""The one Ray adapter: units of training as Ray tasks on an existing cluster.
+
+Each Ray task runs ``execution.process.run_unit`` on whichever node Ray picks: the same child
+process, timeout and result as on this machine, plus the node it ran on. Ray places tasks by
+their resource request: ``num_cpus`` = the unit's threads and one GPU for a cuda unit, so units
+that would compete for the same cores are never placed together. Epoch reports travel to the
+driver through one ``ray.util.queue.Queue``; where the driver answers them (a pruning tuner),
+each unit gets a second queue for the answers. Nodes need trainsmart-bench (and the backend)
+installed. ``trainsmart run --ray-address`` and ``trainsmart tune --ray-address`` both use it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from trainsmart_bench.registry import require
+
+KeyedEpochFn = Callable[[Any, Mapping[str, Any]], bool]  # (unit key, report) -> keep going?
+ResultFn = Callable[[Any, dict[str, Any]], None]
+
+
+def _remote_unit(spec: dict[str, Any], timeout: float, key: Any, up: Any,
+                 down: Any) -> dict[str, Any]:
+    import ray
+
+    from trainsmart_bench.execution.process import run_unit
+
+    def relay(report: Mapping[str, Any]) -> bool:
+        up.put((key, dict(report)))
+        return True if down is None else bool(down.get(timeout=timeout))
+
+    result = run_unit(spec, timeout, relay)
+    result["node"]["ray_node_id"] = ray.get_runtime_context().get_node_id()
+    return result
+
+
+class RayCluster:
+    """A connection to an existing cluster that runs units as resource-sized Ray tasks."""
+
+    where = "ray"
+
+    def __init__(self, address: str) -> None:
+        ray = require("ray", "ray", "--ray-address")
+        from ray.util.queue import Queue
+
+        self._ray, self._queue = ray, Queue
+        self._owns = not ray.is_initialized()
+        if self._owns:
+            ray.init(address=address, log_to_driver=False, logging_level="WARNING")
+        self._up = Queue(actor_options={"num_cpus": 0})  # the channel takes no CPU slot
+
+    def resources(self, spec: Mapping[str, Any]) -> dict[str, float]:
+        """What a unit asks Ray for: exactly the cores and GPU its child will use."""
+        return {"num_cpus": float(spec["threads"]),
+                "num_gpus": 1.0 if spec.get("device") == "cuda" else 0.0}
+
+    def run_many(self, units: Sequence[tuple[Any, dict[str, Any]]], timeout: float,
+                 on_epoch: KeyedEpochFn, on_result: ResultFn, answers: bool = False) -> None:
+        """Submit every unit, relay epoch reports, hand each result over as it arrives.
+
+        With ``answers`` the driver's ``on_epoch`` decides whether a unit goes on (one answer
+        queue per unit); without, every report is answered ``go`` on the node."""
+        ray = self._ray
+        pending: dict[Any, tuple[Any, Any, float]] = {}
+        for key, spec in units:
+            down = self._queue(actor_options={"num_cpus": 0}) if answers else None
+            task = ray.remote(**self.resources(spec), max_retries=0,
+                              scheduling_strategy="SPREAD")(_remote_unit)
+            pending[task.remote(spec, timeout, key, self._up, down)] = (key, down,
+                                                                       time.perf_counter())
+        downs = {key: down for key, down, _ in pending.values()}
+        errors: dict[Any, str] = {}  # a listener that raised: that unit fails with its error
+        try:
+            while pending:
+                self._relay(on_epoch, downs, errors)
+                done, _ = ray.wait(list(pending), num_returns=1, timeout=0.05)
+                for ref in done:
+                    key, down, t0 = pending.pop(ref)
+                    self._relay(on_epoch, downs, errors)
+                    result = self._result(ref, t0)
+                    if key in errors:
+                        result.update(status="failed", error=errors[key])
+                    on_result(key, result)
+                    if down is not None:
+                        down.shutdown(force=True)
+        finally:
+            for ref, (_, down, _) in pending.items():
+                ray.cancel(ref, force=True)
+                if down is not None:
+                    down.shutdown(force=True)
+
+    def run(self, spec: dict[str, Any], timeout: float,
+            on_epoch: Callable[[Mapping[str, Any]], bool]) -> dict[str, Any]:
+        """One unit, its epoch reports answered by ``on_epoch`` (a tuning trial)."""
+        out: dict[str, Any] = {}
+        self.run_many([(0, spec)], timeout, lambda _, r: on_epoch(r),
+                      lambda _, result: out.update(result), answers=True)
+        return out
+
+    def _relay(self, on_epoch: KeyedEpochFn, downs: Mapping[Any, Any],
+               errors: dict[Any, str]) -> None:
+        from ray.util.queue import Empty
+
+        while True:
+            try:
+                key, report = self._up.get(block=False)
+            except Empty:
+                return
+            try:
+                keep = bool(on_epoch(key, report))
+            except Exception as exc:  # noqa: BLE001 - a failing listener stops that unit
+                errors[key] = f"the epoch listener raised {type(exc).__name__}: {exc}"
+                keep = False
+            if downs.get(key) is not None:
+                downs[key].put(keep)
+
+    def _result(self, ref: Any, t0: float) -> dict[str, Any]:
+        try:
+            return self._ray.get(ref)
+        except Exception as exc:  # noqa: BLE001 - a lost node or worker is a failed unit
+            return {"status": "failed", "error": f"Ray task failed: {type(exc).__name__}: {exc}",
+                    "reported": [], "wall_s": time.perf_counter() - t0, "node": {}}
+
+    def close(self) -> None:
+        self._up.shutdown(force=True)
+        if self._owns:
+            self._ray.shutdown()
+
+    def __enter__(self) -> RayCluster:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

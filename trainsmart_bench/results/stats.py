@@ -1,0 +1,101 @@
+"""Every statistic the suite reports, in one place, on scipy.stats (imported lazily).
+
+* ``bootstrap_median``: the median and its 95% percentile-bootstrap interval
+  (``scipy.stats.bootstrap``), for seeds, folds and studies alike;
+* ``mann_whitney``: the two-sided Mann-Whitney U test (``scipy.stats.mannwhitneyu``, its
+  ``method="auto"``: exact for small samples without ties, else the normal approximation
+  with tie and continuity correction). Tuner ranks and the report's comparison both call it,
+  so the same samples always get the same p-value;
+* ``rankdata``, ``min_p_value``, ``intervals_overlap``: what those two need besides.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Summary:
+    median: float | None
+    low: float | None  # 95% interval of the median
+    high: float | None
+    n: int
+
+    def format(self, fmt: str = "{:.4g}") -> str:
+        if self.median is None:
+            return "n/a"
+        if self.n < 2:
+            return fmt.format(self.median) + " (n=1)"
+        return f"{fmt.format(self.median)} [{fmt.format(self.low)}, {fmt.format(self.high)}]"
+
+
+def finite(values: Sequence[float | None]) -> np.ndarray:
+    """The finite values, as floats (None, NaN and inf dropped)."""
+    return np.asarray([float(v) for v in values if v is not None and math.isfinite(float(v))],
+                      dtype=float)
+
+
+def bootstrap_median(values: Sequence[float | None], confidence: float = 0.95,
+                     resamples: int = 5000, seed: int = 0) -> Summary:
+    """Median and its percentile-bootstrap interval; None and non-finite values are dropped."""
+    x = finite(values)
+    if len(x) == 0:
+        return Summary(None, None, None, 0)
+    med = float(np.median(x))
+    if len(x) == 1 or np.all(x == x[0]):
+        return Summary(med, med, med, len(x))
+    from scipy import stats
+
+    res = stats.bootstrap((x,), np.median, n_resamples=resamples, confidence_level=confidence,
+                          method="percentile", vectorized=True, axis=-1,
+                          rng=np.random.default_rng(seed))
+    ci = res.confidence_interval
+    return Summary(med, float(ci.low), float(ci.high), len(x))
+
+
+@dataclass(frozen=True)
+class MannWhitney:
+    u: float  # U statistic of the first sample
+    p: float  # two-sided
+    method: str  # "exact" | "asymptotic"
+
+
+def mann_whitney(x: Sequence[float], y: Sequence[float]) -> MannWhitney:
+    """Two-sided Mann-Whitney U test of two samples (``scipy.stats.mannwhitneyu``)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if len(x) == 0 or len(y) == 0:
+        raise ValueError("Mann-Whitney U needs two non-empty samples")
+    both = np.concatenate([x, y])
+    if np.all(both == both[0]):  # no variation at all: nothing can differ
+        return MannWhitney(len(x) * len(y) / 2, 1.0, "asymptotic")
+    from scipy import stats
+
+    ties = len(np.unique(both)) < len(both)
+    method = "exact" if min(len(x), len(y)) <= 8 and not ties else "asymptotic"
+    res = stats.mannwhitneyu(x, y, alternative="two-sided", method=method)
+    return MannWhitney(float(res.statistic), float(min(1.0, res.pvalue)), method)
+
+
+def rankdata(values: Sequence[float]) -> np.ndarray:
+    """Ranks 1..n, ties given their average rank."""
+    from scipy import stats
+
+    return stats.rankdata(np.asarray(values, dtype=float))
+
+
+def min_p_value(n1: int, n2: int) -> float:
+    """The smallest two-sided p the exact test can give with these sample sizes: two
+    completely separated samples."""
+    return mann_whitney(range(n1), range(n1, n1 + n2)).p
+
+
+def intervals_overlap(a: tuple[float | None, float | None],
+                      b: tuple[float | None, float | None]) -> bool | None:
+    """Whether two [low, high] intervals overlap; None when either is missing."""
+    if None in a or None in b:
+        return None
+    return not (a[1] < b[0] or b[1] < a[0])  # type: ignore[operator]

@@ -1,0 +1,110 @@
+"""``python -m trainsmart_bench.training.child SPEC OUT``: one unit of training in its own process.
+
+The one child entry point: a benchmark run, a tuning trial and an asv cell all come here.
+It reads a JSON spec, trains (``run_spec``, or the objective the spec names), and writes a
+JSON result to OUT atomically. While it trains it talks to its parent over a pipe:
+
+* after every epoch it writes one JSON line on its stdout, ``{"epoch", "value", "loss",
+  "epochs", "elapsed_s"}`` (anything else printed to stdout is sent to stderr), and waits
+  for the parent's answer on its stdin, ``go`` or ``stop`` (a pruned trial);
+* the parent (``trainsmart_bench.execution.process``) owns the clock: a crash, a kill or a
+  timeout of this process becomes a failed result there; nothing here needs to survive it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import socket
+import sys
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from trainsmart_bench.errors import SkipRun
+from trainsmart_bench.jsonfile import atomic_write_json
+
+EpochFn = Callable[[Mapping[str, Any]], bool]  # an epoch report -> keep training?
+DEFAULT_OBJECTIVE = "trainsmart_bench.training.child:run_spec"
+
+
+def run_spec(spec: dict[str, Any], on_epoch: EpochFn | None = None) -> dict[str, Any]:
+    """Train one (task, backend, device, seed) as the spec says; returns the result dict."""
+    from trainsmart_bench.env import thread_pools
+    from trainsmart_bench.metrics.resources import peak_host_memory
+    from trainsmart_bench.registry import BACKEND_EXTRAS, install_hint, resolve
+    from trainsmart_bench.tasks import get_task
+    from trainsmart_bench.training.data import prepare
+    from trainsmart_bench.training.loop import train
+
+    task = get_task(spec["task"]).resolve(spec.get("profile"), **spec.get("params", {}))
+    t = time.perf_counter()
+    try:
+        backend_cls = resolve("backend", spec["backend"])
+    except ImportError as exc:
+        hint = install_hint(BACKEND_EXTRAS.get(spec["backend"], "all"))
+        raise SkipRun(f"backend {spec['backend']!r} is not installed ({exc}); {hint}") from exc
+    backend = backend_cls()
+    backend.check(task, spec["device"])
+    if not backend.device_available(spec["device"]):
+        raise SkipRun(f"device {spec['device']!r} is not available to {spec['backend']} here")
+    backend.setup(spec["device"], int(spec["threads"]), int(spec["seed"]))
+    import_s = time.perf_counter() - t
+    t = time.perf_counter()
+    data = prepare(task, spec.get("data_dir"), backend=spec["backend"])
+    data_s = time.perf_counter() - t
+    result = train(backend, task, data, int(spec["seed"]), on_epoch=on_epoch, import_s=import_s)
+    result.metrics["peak_host_memory"] = peak_host_memory()
+    return {
+        "status": "ok", "params": dict(task.params), "target": task.target,
+        "metrics": result.metrics, "curve": result.curve,
+        "timings": {**result.timings, "data_s": data_s, "stopped_by": result.stopped_by},
+        "reached_target": result.reached_target,
+        "framework_version": backend.version(),
+        "threads": thread_pools(),
+        "dataset": {"name": data.dataset, "checksum": data.dataset_checksum,
+                    "source": data.dataset_source},
+    }
+
+
+def node() -> dict[str, Any]:
+    return {"hostname": socket.gethostname(), "pid": os.getpid(), "ray_node_id": None}
+
+
+def call_objective(spec: dict[str, Any], on_epoch: EpochFn,
+                   objective: Callable[..., dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Run the objective (default: the one the spec names) here; exceptions become results."""
+    try:
+        if objective is None:
+            module, _, attr = spec.get("objective", DEFAULT_OBJECTIVE).partition(":")
+            objective = getattr(importlib.import_module(module), attr)
+        result = objective(spec, on_epoch=on_epoch)
+    except (SkipRun, NotImplementedError) as exc:
+        result = {"status": "skipped", "error": str(exc) or type(exc).__name__}
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a record
+        result = {"status": "failed", "error": f"{type(exc).__name__}: {exc}",
+                  "traceback": traceback.format_exc(limit=20)}
+    result["node"] = node()
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    spec = json.loads(Path(args[0]).read_text())
+    channel = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # anything else printed to stdout goes to stderr, off the channel
+
+    def on_epoch(report: Mapping[str, Any]) -> bool:
+        channel.write(json.dumps(dict(report)) + "\n")
+        channel.flush()
+        return sys.stdin.readline().strip() == "go"  # parent gone (EOF): stop
+
+    atomic_write_json(Path(args[1]), call_objective(spec, on_epoch))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

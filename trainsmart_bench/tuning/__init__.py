@@ -1,0 +1,1 @@
+"""Tuning: the study loop, trial evaluators, study records, and tuner scores."""

@@ -1,0 +1,73 @@
+"""How the study loop evaluates a trial: the suite's one execution path, or in-process (tests).
+
+Every evaluator is ``evaluator(spec, timeout, on_epoch) -> result``, where ``on_epoch`` gets
+each epoch report and answers whether the trial goes on (a pruning tuner's decision):
+
+* ``ProcessEvaluator``: ``execution.process.run_unit``, a fresh child process per trial, the
+  same one a benchmark run uses (same thread settings, same timeout and kill);
+* ``RayEvaluator``: the same unit as a Ray task on an existing cluster (``execution.ray``);
+* ``InProcessEvaluator``: the objective called here, for unit tests of the loop and the
+  overhead benchmark; no isolation and no timeout.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from trainsmart_bench.training.child import EpochFn, call_objective
+
+
+class ProcessEvaluator:
+    """Each trial in a fresh child process (``execution.process.run_unit``)."""
+
+    where = "process"
+
+    def __call__(self, spec: dict[str, Any], timeout: float, on_epoch: EpochFn) -> dict[str, Any]:
+        from trainsmart_bench.execution.process import run_unit
+
+        return run_unit(spec, timeout, on_epoch)
+
+
+class RayEvaluator:
+    """Each trial as a Ray task on an existing cluster, asking for the trial's threads (and a
+    GPU for cuda); the tuner's answers to its epoch reports travel back to the node."""
+
+    where = "ray"
+
+    def __init__(self, address: str) -> None:
+        from trainsmart_bench.execution.ray import RayCluster
+
+        self._cluster = RayCluster(address)
+
+    def __call__(self, spec: dict[str, Any], timeout: float, on_epoch: EpochFn) -> dict[str, Any]:
+        return self._cluster.run(spec, timeout, on_epoch)
+
+    def close(self) -> None:
+        self._cluster.close()
+
+
+class InProcessEvaluator:
+    """Calls the objective in this process. ``objective(spec, on_epoch=...)`` defaults to the
+    one the spec names."""
+
+    where = "in-process"
+
+    def __init__(self, objective: Callable[..., dict[str, Any]] | None = None) -> None:
+        self.objective = objective
+
+    def __call__(self, spec: dict[str, Any], timeout: float, on_epoch: EpochFn) -> dict[str, Any]:
+        reported: list[float] = []
+
+        def relay(report: Mapping[str, Any]) -> bool:
+            reported.append(float(report["value"]))
+            return bool(on_epoch(report))
+
+        t0 = time.perf_counter()
+        result = call_objective(spec, relay, self.objective)
+        result["reported"], result["wall_s"] = reported, time.perf_counter() - t0
+        return result
+
+
+__all__ = ["InProcessEvaluator", "ProcessEvaluator", "RayEvaluator"]
