@@ -58,8 +58,9 @@ def run_spec(spec: dict[str, Any], on_epoch: EpochFn | None = None) -> dict[str,
     data_s = time.perf_counter() - t
     result = train(backend, task, data, int(spec["seed"]), on_epoch=on_epoch, import_s=import_s)
     result.metrics["peak_host_memory"] = peak_host_memory()
+    outcome = {"status": "failed", "error": result.error} if result.error else {"status": "ok"}
     return {
-        "status": "ok", "params": dict(task.params), "target": task.target,
+        **outcome, "params": dict(task.params), "target": task.target,
         "metrics": result.metrics, "curve": result.curve,
         "timings": {**result.timings, "data_s": data_s, "stopped_by": result.stopped_by},
         "reached_target": result.reached_target,

@@ -7,6 +7,9 @@ Runs inside the child process of one run (``training.child``). Timings:
   the target (evaluation included, data loading and framework import excluded);
 * warm-up: the first epoch carries tracing/compilation; throughput uses epochs 2..N and
   ``startup_time`` = import + build + (first epoch - median steady epoch).
+
+A non-finite training loss or validation score stops the run as ``diverged``: it gets no test
+scores, and its ``error`` says at which epoch (the child records it as a failed run).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class TrainResult:
     timings: dict[str, Any] = field(default_factory=dict)
     reached_target: bool = False
     stopped_by: str = "epochs"
+    error: str | None = None  # why the run failed (a diverged loss); None when it did not
 
 
 def augment(x: np.ndarray, rng: np.random.Generator, crop_pad: int = 0, flip: bool = False):
@@ -99,8 +103,10 @@ def train(
         res.curve.append({"epoch": epoch, "loss": float(loss), f"val_{spec.metric}": value,
                           "prep_s": tb - ta, "epoch_s": tc - tb, "eval_s": td - tc,
                           "wall_s": wall})
-        if not np.isfinite(loss):
+        if not (np.isfinite(loss) and np.isfinite(value)):
             res.stopped_by = "diverged"
+            res.error = (f"diverged at epoch {epoch}: training loss {float(loss)}, "
+                         f"validation {spec.metric} {value}")
             break
         if not res.reached_target and not spec.direction.better(task.target, value):
             res.reached_target = True
@@ -124,7 +130,8 @@ def train(
     res.metrics["epochs_trained"] = len(res.curve)
     res.timings["best_epoch"] = best_epoch
     _throughput(res, len(data.x_train))
-    _test(backend, state, task, data, res)
+    if res.stopped_by != "diverged":  # a diverged model's test scores would only mislead
+        _test(backend, state, task, data, res)
     res.metrics["peak_device_memory"] = backend.peak_device_memory()
     return res
 
