@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
+import sys
+from importlib.metadata import packages_distributions
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,10 +14,12 @@ import pytest
 from tests.backends.backend_cases import KINDS, make_backend, task_data, tiny_task
 from trainsmart_bench import registry
 from trainsmart_bench.backends.arch import arch_for, expected_param_count
+from trainsmart_bench.backends.base import Backend
 
 NEURAL = ("torch", "keras")
 ALL = (*NEURAL, "sklearn")
 CASES = [(b, k) for b in NEURAL for k in KINDS]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -84,9 +90,29 @@ def test_seed_fixes_initial_weights(name, kind):
     assert not all(np.array_equal(a, b) for a, b in zip(runs[0], runs[2]))
 
 
+def _requirement_names(extra: str) -> set[str]:
+    """Normalized distribution names that ``pip install trainsmart-bench[extra]`` brings
+    ("" = the core install), read from pyproject.toml."""
+    tomllib = pytest.importorskip("tomllib" if sys.version_info >= (3, 11) else "tomli")
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    assert not extra or extra in extras, f"the extra {extra!r} is not in pyproject.toml"
+    reqs = extras[extra] if extra else project["dependencies"]
+    return {re.sub(r"[-_.]+", "-", re.match(r"[A-Za-z0-9_.-]+", r).group()).lower()
+            for r in reqs}
+
+
 @pytest.mark.parametrize("name", ALL)
-def test_registry_entry(name):
-    assert name in registry.names("backend")
+def test_registry_entry_and_its_install_hint(name):
+    """The registered class is a Backend under that name, and the extra its install hint
+    names exists and installs the framework the backend imports."""
+    make_backend(name)  # skips where the framework is missing
+    cls = registry.resolve("backend", name)
+    assert issubclass(cls, Backend) and cls.name == name
+    provides = {d.lower() for d in packages_distributions().get(cls.framework, [])}
+    assert provides, f"no installed distribution provides {cls.framework!r}"
+    wanted = _requirement_names(registry.BACKEND_EXTRAS[name])
+    assert provides & wanted, (name, registry.BACKEND_EXTRAS[name], provides, wanted)
 
 
 @pytest.mark.parametrize(("name", "kind"), [c for c in CASES if c[0] != "sklearn"])

@@ -53,14 +53,23 @@ def test_failures_are_isolated_and_resume_skips_finished(tmp_path):
 
 
 def test_timeout_becomes_a_record_and_the_next_run_goes_on(tmp_path):
-    store = RecordStore(tmp_path)
+    """One matrix: the torch cell would train for 100,000 epochs and is killed at the timeout;
+    the sklearn cell after it (one fit, epochs mean nothing to it) still runs and is recorded."""
+    store, timeout = RecordStore(tmp_path), 12.0
     cells = [Cell("digits-mlp", "torch", "cpu", 0), Cell("digits-mlp", "sklearn", "cpu", 0)]
-    slow = run_matrix(cells[:1], store, threads=1, timeout=0.5)
-    assert slow[0].status is Status.TIMEOUT and "timeout" in slow[0].error
-    rest = run_matrix(cells[1:], store, threads=1)
-    assert rest[0].status is Status.OK, rest[0].error
-    on_disk = [json.loads(p.read_text())["status"] for p in sorted(tmp_path.glob("*.json"))]
-    assert sorted(on_disk) == ["ok", "timeout"]
+    seen = []
+    slow, rest = run_matrix(cells, store, threads=1, timeout=timeout,
+                            params={"epochs": 100_000},
+                            on_record=lambda r, reused: seen.append((r.backend, reused)))
+    assert seen == [("torch", False), ("sklearn", False)]
+    assert slow.status is Status.TIMEOUT and "timeout" in slow.error
+    assert timeout <= slow.timings["process_wall_s"] < timeout + 10  # killed, not waited for
+    assert rest.status is Status.OK, rest.error
+    assert rest.value("accuracy") > 0.8
+    on_disk = sorted((r.backend, r.status.value) for r in store)
+    assert on_disk == [("sklearn", "ok"), ("torch", "timeout")]
+    assert sorted(json.loads(p.read_text())["status"] for p in tmp_path.glob("*.json")) == [
+        "ok", "timeout"]
 
 
 def test_unknown_hyperparameter_fails_cleanly(tmp_path):
