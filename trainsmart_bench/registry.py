@@ -27,6 +27,14 @@ BACKENDS: Mapping[str, str] = {
 # The pip extra that installs each backend's framework ("" = the core install has it).
 BACKEND_EXTRAS: Mapping[str, str] = {"torch": "torch", "keras": "tf", "sklearn": ""}
 
+# The distributions whose versions determine a backend's numbers (part of a run's identity);
+# a tuple of alternatives where one of several distributions provides the module.
+BACKEND_DISTRIBUTIONS: Mapping[str, tuple[str | tuple[str, ...], ...]] = {
+    "torch": ("torch",),
+    "keras": ("keras", ("tensorflow", "tensorflow-cpu")),
+    "sklearn": ("scikit-learn",),
+}
+
 TUNERS: Mapping[str, str] = {
     "random": "trainsmart_bench.tuners.random:RandomTuner",
     "grid": "trainsmart_bench.tuners.random:GridTuner",

@@ -25,7 +25,7 @@ def test_run_prints_summary_table(tmp_path):
         capture_output=True, text=True, env=_env(), timeout=300,
     )
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "median [95% bootstrap interval]" in out.stdout
+    assert "median and 95% bootstrap interval over seeds" in out.stdout
     assert "accuracy" in out.stdout and "sklearn" in out.stdout
     assert len(list(tmp_path.glob("*.json"))) == 4
 
@@ -35,6 +35,12 @@ def test_run_prints_summary_table(tmp_path):
     (["--task", "digits-mlp", "--backend", "mxnet"], "unknown backend"),
     (["--task", "digits-mlp", "--set", "epochs"], "KEY=VALUE"),
     (["--task", "digits-mlp", "--set", "momentum=0.9"], "unknown hyperparameters"),
+    (["--task", "digits-mlp", "--set", "epochs=-1"], "epochs=-1: must be an integer >= 1"),
+    (["--task", "digits-mlp", "--set", "dropout=1"], "dropout=1: must be a number >= 0 and < 1"),
+    (["--task", "digits-mlp", "--set", "batch_size=0"], "batch_size=0: must be an integer"),
+    (["--task", "digits-mlp", "--set", "lr=fast"], "lr='fast': must be a number"),
+    (["--task", "digits-mlp", "--profile", "no-such-profile"], "none of digits-mlp has it"),
+    (["--task", "digits-mlp", "--cpus", "999"], "not available here"),
 ])
 def test_bad_input_gets_a_clear_error_before_training(tmp_path, args, msg):
     out = subprocess.run(CMD + ["run", "--results", str(tmp_path)] + args, capture_output=True,

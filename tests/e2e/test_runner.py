@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from trainsmart_bench.errors import ConfigError
 from trainsmart_bench.execution.matrix import Cell, run_cell, run_matrix
 from trainsmart_bench.results import RecordStore, Status
 
@@ -38,8 +39,9 @@ def test_same_seed_same_result_different_seed_differs():
 def test_failures_are_isolated_and_resume_skips_finished(tmp_path):
     store = RecordStore(tmp_path)
     cells = [Cell("digits-mlp", "torch", "cpu", 0), Cell("digits-mlp", "torch", "cuda", 0)]
-    records = run_matrix(cells, store, threads=1, params={"epochs": 2, "lr": -1.0})
-    assert records[0].status is Status.FAILED and "lr" in records[0].error.lower()
+    with pytest.raises(ConfigError, match="lr=-1.0"):  # refused before anything trains
+        run_matrix(cells, store, threads=1, params={"epochs": 2, "lr": -1.0})
+    assert not list(tmp_path.glob("*.json"))
     records = run_matrix(cells, store, threads=1, params=FAST)
     assert records[0].status is Status.OK  # a failed cell is retried on resume
     assert records[1].status in (Status.SKIPPED, Status.OK)  # no GPU here: skipped with reason
@@ -72,6 +74,8 @@ def test_timeout_becomes_a_record_and_the_next_run_goes_on(tmp_path):
         "ok", "timeout"]
 
 
-def test_unknown_hyperparameter_fails_cleanly(tmp_path):
-    rec = run_cell(Cell("digits-mlp", "torch", "cpu", 0), threads=1, params={"nope": 1})
-    assert rec.status is Status.FAILED and "unknown hyperparameters" in rec.error
+def test_bad_hyperparameters_are_refused_before_training(tmp_path):
+    with pytest.raises(ConfigError, match="unknown hyperparameters"):
+        run_cell(Cell("digits-mlp", "torch", "cpu", 0), threads=1, params={"nope": 1})
+    with pytest.raises(ConfigError, match="epochs=-1: must be an integer >= 1"):
+        run_cell(Cell("digits-mlp", "torch", "cpu", 0), threads=1, params={"epochs": -1})

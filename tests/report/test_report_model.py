@@ -98,7 +98,7 @@ def test_compare_flags_regressions_and_environment(tmp_path):
     result = build_report([new], compare=[old])
     assert result.regressions and result.regressions >= 2  # keras got slower: train, inference
     page = result.html
-    assert "Environment differs" in page and "library keras" in page
+    assert "Settings or environment differ" in page and "library keras" in page
     assert "regression" in page and "Mann-Whitney" in page
     same = build_report([new], compare=[new])
     assert same.regressions == 0 and "Environment differs" not in same.html

@@ -10,7 +10,7 @@ import pytest
 from tests.tuners.helpers import missing, tuner_params
 from trainsmart_bench.errors import ConfigError
 from trainsmart_bench.registry import TUNERS
-from trainsmart_bench.results.records import Status
+from trainsmart_bench.results.records import SCHEMA_VERSION, Status
 from trainsmart_bench.tuners.random import RandomTuner
 from trainsmart_bench.tuning.evaluators import InProcessEvaluator
 from trainsmart_bench.tuning.study import TrialRecord, load_study, run_study
@@ -134,7 +134,7 @@ def test_records_format_and_test_scores_stay_hidden(tmp_path, extra_tuners):
         assert r.test_value is not None and r.test_value != r.value
         d = json.loads((s.path / f"trial-{r.trial:04d}.json").read_text())
         assert TrialRecord.from_dict(d) == r
-        assert d["kind"] == "trial" and d["schema_version"] == 1
+        assert d["kind"] == "trial" and d["schema_version"] == SCHEMA_VERSION
         assert {"suggest_s", "train_s", "observe_s", "report_s"} <= set(d["timings"])
         assert {"hostname", "pid", "ray_node_id"} <= set(d["node"])
     summary = json.loads((s.path / "study.json").read_text())

@@ -60,7 +60,7 @@ def test_record_round_trip_and_schema(tmp_path):
                     metrics={"accuracy": metric("accuracy", 0.97)}, curve=[{"epoch": 1}])
     store = RecordStore(tmp_path)
     path = store.write(rec)
-    assert store.has(rec.key) and not list(tmp_path.glob(".*"))
+    assert path == store.path(rec) and path.is_file() and not list(tmp_path.glob(".*"))
     back = RunRecord.from_dict(json.loads(path.read_text()))
     assert back == rec and back.value("accuracy") == 0.97
     bad = rec.to_dict() | {"schema_version": 99}

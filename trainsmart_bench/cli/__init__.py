@@ -37,9 +37,16 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except TrainsmartError as exc:
         from rich.console import Console
+        from rich.markup import escape
 
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False,
+                                   soft_wrap=True)
         return 2
+    except BrokenPipeError:  # the reader of a pipe went away (`| head`): not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("interrupted; finished records are kept", file=sys.stderr)
         return 130

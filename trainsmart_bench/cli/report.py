@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 
 def add_parser(sub, common: argparse.ArgumentParser) -> None:
@@ -26,12 +27,21 @@ def cmd_report(args) -> int:
     from rich.console import Console
     from rich.markup import escape
 
+    from trainsmart_bench.errors import ConfigError
     from trainsmart_bench.report import build_report, write_report
 
     console = Console(highlight=False)
+    missing = [p for p in [*args.results, *args.compare] if not Path(p).exists()]
+    if missing:  # a typo must not publish an empty page
+        raise ConfigError(f"no such results: {', '.join(missing)}; give the folders that "
+                          f"`trainsmart run`/`tune` or `nox -s bench` wrote records into")
     t0 = time.perf_counter()
     result = build_report(args.results, baseline=args.baseline, compare=args.compare,
                           title=args.title)
+    if not result.tables and not result.has_tuning:
+        why = "; ".join(f"{p.source}: {p.message}" for p in result.problems[:3])
+        raise ConfigError(f"no run or tuning records in {', '.join(args.results)}; nothing "
+                          f"to report" + (f" ({why})" if why else ""))
     size = write_report(args.output, result)
     elapsed = time.perf_counter() - t0
     runs = sum(len(row.records) for t in result.tables for row in t.rows)

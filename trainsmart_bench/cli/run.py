@@ -20,12 +20,12 @@ from rich.progress import (
 from rich.table import Table
 
 from trainsmart_bench.cli.options import DEVICES, add_training_options, parse_overrides, split
+from trainsmart_bench.cli.summary import FORMATS, render
 from trainsmart_bench.errors import ConfigError
-from trainsmart_bench.execution.matrix import Cell, run_matrix
+from trainsmart_bench.execution.matrix import Cell, Plan, Settings, run_matrix
 from trainsmart_bench.registry import names
 from trainsmart_bench.results.records import RunRecord, Status
 from trainsmart_bench.results.store import RecordStore
-from trainsmart_bench.results.summary import summary_rows
 from trainsmart_bench.tasks import get_task, task_names
 
 console = Console(highlight=False)
@@ -41,6 +41,11 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
                    help=f"comma-separated: {', '.join(names('backend'))} (default torch,keras)")
     p.add_argument("--device", default="cpu", help="comma-separated: cpu, cuda (default cpu)")
     p.add_argument("--seeds", type=int, default=3, help="repeats, seeds 0..N-1 (default 3)")
+    p.add_argument("--cpus", metavar="LIST",
+                   help="pin every run's process to these cores, e.g. 0,1 or 2-3 (threads "
+                        "default to their count)")
+    p.add_argument("--format", choices=FORMATS, default="table",
+                   help="summary as a table (default), or json/csv for scripts")
     p.set_defaults(func=cmd_run)
 
 
@@ -64,30 +69,74 @@ def cmd_run(args) -> int:
     devices = split(args.device, DEVICES, "device")
     if args.seeds < 1:
         raise ConfigError("--seeds must be at least 1")
+    check_profile(args.profile, tasks)
     params = parse_overrides(args.set)
-    for t in tasks:  # validate before anything trains
+    for t in tasks:  # a bad value fails here, before anything trains
         get_task(t).resolve(get_task(t).profile_or_none(args.profile), **params)
     for dataset in sorted({get_task(t).dataset for t in tasks}):
         get_loader(dataset, args.data_dir).require()  # missing data: say how to get it
-    cells = [Cell(t, b, d, s, get_task(t).profile_or_none(args.profile))
-             for t in tasks for b in backends for d in devices for s in range(args.seeds)]
+    cells = interleaved(tasks, backends, devices, args.seeds, args.profile)
+    settings = Settings(params=params, data_dir=args.data_dir, threads=args.threads or 0,
+                        cpus=parse_cpus(args.cpus), timeout=args.timeout)
     store = RecordStore(Path(args.results))
-    with LiveProgress(len(cells)) as live:
-        records = run_matrix(cells, store, resume=args.resume, on_record=live.record,
-                             on_epoch=live.epoch, data_dir=args.data_dir, threads=args.threads,
-                             timeout=args.timeout, params=params, ray_address=args.ray_address)
-    print_summary(records)
-    console.print(f"records: {store.root}")
+    quiet = args.format != "table"
+    with LiveProgress(len(cells), quiet) as live:
+        records = run_matrix(cells, store, settings, resume=args.resume, on_plan=live.plan,
+                             on_record=live.record, on_epoch=live.epoch,
+                             ray_address=args.ray_address)
+    render(records, args.format, console)
+    if not quiet:
+        console.print(f"records: {store.root}")
     return 0 if all(r.status in (Status.OK, Status.SKIPPED) for r in records) else 1
+
+
+def check_profile(profile: str | None, tasks: list[str]) -> None:
+    """A profile that no selected task has is a typo, not a no-op."""
+    if profile and not any(profile in get_task(t).profiles for t in tasks):
+        have = sorted({p for t in tasks for p in get_task(t).profiles})
+        raise ConfigError(f"--profile {profile!r}: none of {', '.join(tasks)} has it "
+                          f"(profiles: {', '.join(have) or 'none'})")
+
+
+def interleaved(tasks: list[str], backends: list[str], devices: list[str], seeds: int,
+                profile: str | None, modes: tuple[str, ...] = ("eager",)) -> list[Cell]:
+    """Seed 0 of every task, backend, device and mode, then seed 1, ...: drift of the
+    machine spreads over every backend instead of turning into a difference between them."""
+    return [Cell(t, b, d, s, get_task(t).profile_or_none(profile), m)
+            for s in range(seeds) for t in tasks for d in devices for b in backends
+            for m in modes]
+
+
+def parse_cpus(text: str | None) -> tuple[int, ...] | None:
+    """``0,1`` or ``2-3`` or ``0,2-3`` -> a tuple of core numbers this process may use."""
+    if not text:
+        return None
+    import os
+
+    cores: list[int] = []
+    try:
+        for part in text.split(","):
+            lo, _, hi = part.strip().partition("-")
+            cores += range(int(lo), int(hi or lo) + 1)
+    except ValueError:
+        raise ConfigError(f"--cpus {text!r}: expected core numbers like 0,1 or 2-3") from None
+    allowed = os.sched_getaffinity(0)
+    bad = sorted(set(cores) - allowed)
+    if bad or not cores:
+        raise ConfigError(f"--cpus {text!r}: cores {bad or cores} are not available here "
+                          f"(available: {sorted(allowed)})")
+    return tuple(sorted(set(cores)))
 
 
 class LiveProgress:
     """The matrix bar, and one line per running cell: epoch, loss, validation metric, ETA."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, quiet: bool = False) -> None:
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(bar_width=20),
                             MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-                            console=console)
+                            console=Console(stderr=True, highlight=False) if quiet else console,
+                            disable=quiet)
+        self.quiet = quiet
         self.total = self.bar.add_task("cells", total=total)
         self.running: dict[str, Any] = {}  # cell key -> rich task id
 
@@ -97,6 +146,16 @@ class LiveProgress:
 
     def __exit__(self, *exc: object) -> None:
         self.bar.__exit__(*exc)
+
+    def plan(self, p: Plan) -> None:
+        """How many cells are reused, and why each of the others runs."""
+        reasons: dict[str, int] = {}
+        for why in p.why.values():
+            reasons[why] = reasons.get(why, 0) + 1
+        detail = "; ".join(f"{n} {why}" for why, n in reasons.items())
+        self.bar.console.print(f"{len(p.reused)} of {len(p.cells)} cells reused (same identity)"
+                               + (f", {len(p.todo)} to run: {detail}" if p.todo else ""),
+                               soft_wrap=True)
 
     def epoch(self, cell: Cell, report: Mapping[str, Any]) -> None:
         metric = get_task(cell.task).metric
@@ -112,19 +171,11 @@ class LiveProgress:
         tid = self.running.pop(rec.key, None)
         if tid is not None:
             self.bar.remove_task(tid)
-        note = " (recorded earlier)" if cached else ""
+        note = " (reused)" if cached else ""
         colour = {"ok": "green", "skipped": "yellow"}.get(rec.status.value, "red")
         error = f": {rec.error.splitlines()[0]}" if rec.error else ""
-        self.bar.console.print(f"[{colour}]{rec.status.value}[/] {rec.key}{note}{error}")
+        if not self.quiet:
+            self.bar.console.print(f"[{colour}]{rec.status.value}[/] {rec.key}{note}{error}",
+                                   soft_wrap=True)
         self.bar.advance(self.total)
-
-
-def print_summary(records: list[RunRecord]) -> None:
-    header, rows = summary_rows(records)
-    table = Table(title="median [95% bootstrap interval] over seeds")
-    for col in header:
-        table.add_column(col, overflow="fold")
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
 

@@ -54,7 +54,7 @@ class Digits(DatasetLoader):
         if not self.is_ready():
             raise DataError(
                 "dataset 'digits' is embedded in scikit-learn, which is not installed; "
-                "run `pip install trainsmart-bench[sklearn]`"
+                "run `pip install scikit-learn` (a core dependency of trainsmart-bench)"
             )
         arrays = self._arrays()
         return {

@@ -1,5 +1,8 @@
-"""Runs a matrix of (task, backend, device, seed) cells, each as one unit in its own process.
+"""Runs a matrix of (task, backend, device, mode, seed) cells, each as one unit in its own
+process.
 
+Before anything trains, every cell's identity is worked out (``execution.identity``): resume
+reuses a record only when its identity matches, and ``plan`` says why each other cell runs.
 A crash, an out-of-memory kill or a timeout of one run becomes a failed record and the others
 go on; Ctrl-C stops after killing the current run and keeps every record already written.
 Locally the cells run one after another through ``execution.process``; with a Ray address
@@ -10,11 +13,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from trainsmart_bench.env import default_threads, environment
+from trainsmart_bench.execution.identity import run_identity
 from trainsmart_bench.execution.process import DEFAULT_TIMEOUT, run_unit
+from trainsmart_bench.results.identity import config_digest, differences, digest
 from trainsmart_bench.results.records import RunRecord, Status, metric, run_key
 from trainsmart_bench.results.store import RecordStore
 
@@ -29,18 +34,40 @@ class Cell:
     device: str
     seed: int
     profile: str | None = None
+    mode: str = "eager"
 
     @property
     def key(self) -> str:
-        return run_key(self.task, self.backend, self.device, self.seed, self.profile)
+        return run_key(self.task, self.backend, self.device, self.seed, self.profile, self.mode)
 
 
-def unit_spec(cell: Cell, params: Mapping[str, Any] | None, data_dir: str | None,
-              threads: int | None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Settings:
+    """How every cell of a matrix runs, resolved once in the parent."""
+
+    params: Mapping[str, Any] = field(default_factory=dict)
+    data_dir: str | None = None
+    threads: int = 0  # 0: as many as cpus, else the physical cores
+    cpus: tuple[int, ...] | None = None  # pin each run's process to these cores
+    timeout: float = DEFAULT_TIMEOUT
+
+    def resolved(self) -> Settings:
+        n = self.threads or (len(self.cpus) if self.cpus else default_threads())
+        return replace(self, threads=int(n))
+
+
+def unit_spec(cell: Cell, settings: Settings) -> dict[str, Any]:
     """What the child process trains for this cell."""
     return {"task": cell.task, "backend": cell.backend, "device": cell.device,
-            "seed": cell.seed, "profile": cell.profile, "params": dict(params or {}),
-            "data_dir": data_dir, "threads": int(threads or default_threads())}
+            "seed": cell.seed, "profile": cell.profile, "mode": cell.mode,
+            "params": dict(settings.params), "data_dir": settings.data_dir,
+            "threads": settings.threads, "cpus": list(settings.cpus or [])}
+
+
+def identity_of(cell: Cell, settings: Settings) -> dict[str, Any]:
+    return run_identity(cell.task, cell.profile, settings.params, cell.backend, cell.device,
+                        cell.seed, threads=settings.threads, mode=cell.mode, cpus=settings.cpus,
+                        data_dir=settings.data_dir)
 
 
 def now() -> str:
@@ -57,23 +84,26 @@ def cpu_busy(seconds: float = 0.5) -> float:
     return round(psutil.cpu_percent(interval=seconds) / 100, 3)
 
 
-def run_cell(cell: Cell, *, data_dir: str | None = None, threads: int | None = None,
-             timeout: float = DEFAULT_TIMEOUT, params: dict[str, Any] | None = None,
-             env: dict[str, Any] | None = None,
-             on_epoch: EpochListener | None = None) -> RunRecord:
-    """Run one cell in a child process and return its record (never raises for a failed run)."""
+def run_cell(cell: Cell, settings: Settings | None = None, *,
+             env: dict[str, Any] | None = None, on_epoch: EpochListener | None = None,
+             identity: dict[str, Any] | None = None, **options: Any) -> RunRecord:
+    """Run one cell in a child process and return its record (never raises for a failed run).
+
+    ``options`` are ``Settings`` fields, for a call without a ``Settings``."""
+    settings = (settings or Settings(**options)).resolved()
+    identity = identity if identity is not None else identity_of(cell, settings)
     started, busy = now(), cpu_busy()  # other work on the machine skews every clock
-    spec = unit_spec(cell, params, data_dir, threads)
     listen = (lambda r: on_epoch(cell, r) or True) if on_epoch else None
-    result = run_unit(spec, timeout, listen)
+    result = run_unit(unit_spec(cell, settings), settings.timeout, listen)
     env = {**(env if env is not None else environment()), "cpu_busy_before": busy}
-    return to_record(cell, result, env, started)
+    return to_record(cell, result, env, started, identity)
 
 
-def to_record(cell: Cell, r: dict[str, Any], env: dict[str, Any], started: str) -> RunRecord:
+def to_record(cell: Cell, r: dict[str, Any], env: dict[str, Any], started: str,
+              identity: dict[str, Any]) -> RunRecord:
     """A unit's result as the cell's run record."""
     env = {**env, "dataset": r.get("dataset"), "framework_version": r.get("framework_version"),
-           "threads": r.get("threads")}
+           "threads": r.get("threads"), "span": r.get("span")}
     if r.get("node", {}).get("ray_node_id"):
         env["node"] = r["node"]
     error = r.get("error")
@@ -86,37 +116,75 @@ def to_record(cell: Cell, r: dict[str, Any], env: dict[str, Any], started: str) 
         curve=r.get("curve", []),
         timings={**r.get("timings", {}), "process_wall_s": r.get("wall_s")},
         target=r.get("target"), reached_target=r.get("reached_target"), error=error,
-        env=env, started=started,
+        env=env, started=started, mode=cell.mode, identity=digest(identity),
+        config_id=config_digest(identity), identity_fields=identity,
     )
+
+
+@dataclass
+class Plan:
+    """What a matrix will do: the records it reuses, the cells it runs and why."""
+
+    cells: list[Cell]
+    identities: dict[str, dict[str, Any]]  # cell key -> identity fields
+    reused: dict[str, RunRecord] = field(default_factory=dict)
+    todo: list[Cell] = field(default_factory=list)
+    why: dict[str, str] = field(default_factory=dict)  # cell key -> why it runs
+
+
+def plan(cells: Iterable[Cell], store: RecordStore, settings: Settings,
+         resume: bool = True) -> Plan:
+    """Each cell's identity, and whether a record of exactly that identity can be reused."""
+    cells = list(cells)
+    p = Plan(cells, {c.key: identity_of(c, settings) for c in cells})
+    recorded: dict[str, list[RunRecord]] = {}
+    for r in (store if resume else ()):
+        recorded.setdefault(r.key, []).append(r)
+    for cell in cells:
+        ident = p.identities[cell.key]
+        mine = digest(ident)
+        same = [r for r in recorded.get(cell.key, []) if r.identity == mine]
+        if any(r.status in (Status.OK, Status.SKIPPED) for r in same):
+            p.reused[cell.key] = next(r for r in same if r.status in (Status.OK, Status.SKIPPED))
+            continue
+        p.todo.append(cell)
+        if not resume:
+            p.why[cell.key] = "--no-resume"
+        elif same:
+            p.why[cell.key] = f"the earlier run {same[-1].status.value}"
+        elif recorded.get(cell.key):
+            old = recorded[cell.key][-1]
+            p.why[cell.key] = ("recorded with other settings: "
+                               + "; ".join(differences(old.identity_fields, ident, limit=3)))
+        else:
+            p.why[cell.key] = "no record yet"
+    return p
 
 
 def run_matrix(
     cells: Iterable[Cell],
     store: RecordStore,
+    settings: Settings | None = None,
     *,
     resume: bool = True,
+    on_plan: Callable[[Plan], None] | None = None,
     on_record: RecordListener | None = None,
     on_epoch: EpochListener | None = None,
     ray_address: str | None = None,
-    data_dir: str | None = None,
-    threads: int | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    params: dict[str, Any] | None = None,
+    **options: Any,
 ) -> list[RunRecord]:
-    """Run every cell not already recorded; each record is written the moment its run ends."""
-    cells = list(cells)
-    threads = int(threads or default_threads())  # resolved once, here, for every cell
+    """Run every cell without a reusable record; each record is written the moment its run
+    ends. Returns the records in the order of ``cells``. ``options`` are ``Settings`` fields,
+    for a call without a ``Settings``."""
+    settings = (settings or Settings(**options)).resolved()  # resolved once, for every cell
+    p = plan(cells, store, settings, resume)
+    if on_plan:
+        on_plan(p)
     done: dict[str, RunRecord] = {}
-    todo: list[Cell] = []
-    for cell in cells:
-        if resume and store.has(cell.key):
-            existing = store.read(cell.key)
-            if existing.status in (Status.OK, Status.SKIPPED):
-                done[cell.key] = existing
-                if on_record:
-                    on_record(existing, True)
-                continue
-        todo.append(cell)
+    for key, record in p.reused.items():
+        done[key] = record
+        if on_record:
+            on_record(record, True)
 
     def finish(record: RunRecord) -> None:
         store.write(record)
@@ -126,21 +194,19 @@ def run_matrix(
 
     env = environment()
     if ray_address:
-        _on_ray(todo, ray_address, env, finish, on_epoch, data_dir, threads, timeout, params)
+        _on_ray(p, ray_address, env, finish, on_epoch, settings)
     else:
-        for cell in todo:
-            finish(run_cell(cell, env=env, data_dir=data_dir, threads=threads, timeout=timeout,
-                            params=params, on_epoch=on_epoch))
-    return [done[c.key] for c in cells if c.key in done]  # in the order of ``cells``
+        for cell in p.todo:
+            finish(run_cell(cell, settings, env=env, on_epoch=on_epoch,
+                            identity=p.identities[cell.key]))
+    return [done[c.key] for c in p.cells if c.key in done]
 
 
-def _on_ray(cells: list[Cell], address: str, env: dict[str, Any],
-            finish: Callable[[RunRecord], None], on_epoch: EpochListener | None,
-            data_dir: str | None, threads: int, timeout: float,
-            params: dict[str, Any] | None) -> None:
+def _on_ray(p: Plan, address: str, env: dict[str, Any], finish: Callable[[RunRecord], None],
+            on_epoch: EpochListener | None, settings: Settings) -> None:
     from trainsmart_bench.execution.ray import RayCluster
 
-    by_key = {c.key: c for c in cells}
+    by_key = {c.key: c for c in p.todo}
     started = now()
 
     def listen(key: str, report: Mapping[str, Any]) -> bool:
@@ -148,7 +214,9 @@ def _on_ray(cells: list[Cell], address: str, env: dict[str, Any],
             on_epoch(by_key[key], report)
         return True
 
+    def done(key: str, result: dict[str, Any]) -> None:
+        finish(to_record(by_key[key], result, env, started, p.identities[key]))
+
     with RayCluster(address) as cluster:
-        cluster.run_many([(c.key, unit_spec(c, params, data_dir, threads)) for c in cells],
-                         timeout, listen,
-                         lambda key, r: finish(to_record(by_key[key], r, env, started)))
+        cluster.run_many([(c.key, unit_spec(c, settings)) for c in p.todo], settings.timeout,
+                         listen, done)

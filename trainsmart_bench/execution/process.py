@@ -57,6 +57,7 @@ def _watch(spec: dict[str, Any], spec_path: Path, out_path: Path, err: IO[str],
            timeout: float, on_epoch: EpochFn) -> dict[str, Any]:
     env = {**os.environ, **thread_env(spec["threads"])}
     cmd = [sys.executable, "-m", CHILD, str(spec_path), str(out_path)]
+    began = time.time()  # wall-clock stamps: when units ran, e.g. on a cluster's nodes
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
                             text=True, bufsize=1, start_new_session=True, env=env)
@@ -82,6 +83,7 @@ def _watch(spec: dict[str, Any], spec_path: Path, out_path: Path, err: IO[str],
     result.setdefault("node", {"hostname": os.uname().nodename, "pid": proc.pid,
                                "ray_node_id": None})
     result["reported"], result["wall_s"] = reported, wall
+    result["span"] = [began, began + wall]
     return result
 
 

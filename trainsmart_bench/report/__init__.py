@@ -22,6 +22,7 @@ from trainsmart_bench.report.sections import (
     problems_section,
 )
 from trainsmart_bench.report.tuning_view import tuning_section
+from trainsmart_bench.results.summary import config_warnings
 
 __all__ = ["Problem", "ReportResult", "TaskTable", "build_report", "load", "write_report"]
 
@@ -32,6 +33,7 @@ class ReportResult:
     tables: list[TaskTable]
     problems: list[Problem]
     regressions: int | None  # None without --compare
+    has_tuning: bool = False
 
 
 def build_report(results: Sequence[str | Path], baseline: str = "torch",
@@ -56,11 +58,12 @@ def build_report(results: Sequence[str | Path], baseline: str = "torch",
     sources = [str(s) for s in results] + [f"--compare {s}" for s in compare]
     page = render_page(PageParts(
         title=title, generated=generated, sources=sources, tables=tables,
-        warnings=env_warnings(env, cross), tuning=tuning, compare=compare_html,
+        warnings=env_warnings(env, cross, config_warnings(main.runs)), tuning=tuning,
+        compare=compare_html,
         environment=env_section(env, other_env) if main.runs else "",
         problems=problems_section(problems), n_problems=len(problems),
         n_regressions=regressions))
-    return ReportResult(page, tables, problems, regressions)
+    return ReportResult(page, tables, problems, regressions, bool(main.tuning))
 
 
 def write_report(path: str | Path, result: ReportResult) -> int:

@@ -16,7 +16,16 @@ from trainsmart_bench.report.analysis import best_indices
 from trainsmart_bench.report.fmt import first_line
 from trainsmart_bench.results.records import METRICS, RunRecord, Status, validate
 from trainsmart_bench.results.stats import Summary
-from trainsmart_bench.results.summary import COLUMNS, Column, by_row, by_task, task_info
+from trainsmart_bench.results.summary import (
+    COLUMNS,
+    UNSTABLE_CV,
+    Column,
+    RowKey,
+    by_row,
+    by_task,
+    stability,
+    task_info,
+)
 from trainsmart_bench.results.summary import cell as summary_cell
 
 
@@ -69,14 +78,25 @@ class Cell:
     best: bool = False
     ratio: float | None = None  # median / baseline median (same task and device)
     note: str = ""
+    scoring: str = "median"  # time to target: "olympic" (MLPerf, 5+ runs) or "invalid"
 
 
 @dataclass(frozen=True)
 class Row:
-    backend: str
+    backend: str  # the row's label: backend, mode where not eager, [what sets it apart]
     device: str
     records: tuple[RunRecord, ...]
     cells: dict[str, Cell]
+    key: RowKey | None = None
+
+    @property
+    def cv(self) -> float | None:
+        """Median spread of steady epoch times over the ok runs (std / mean)."""
+        return stability(self.ok)
+
+    @property
+    def unstable(self) -> bool:
+        return self.cv is not None and self.cv > UNSTABLE_CV
 
     @property
     def ok(self) -> list[RunRecord]:
@@ -108,7 +128,7 @@ class TaskTable:
 
 def _cell(col: Column, metric: str, ok: list[RunRecord]) -> Cell:
     c = summary_cell(col, metric, ok)
-    return Cell(c.summary, c.values, note=c.note)
+    return Cell(c.summary, c.values, note=c.note, scoring=c.scoring)
 
 
 def build_tables(runs: list[RunRecord], baseline: str = "torch") -> list[TaskTable]:
@@ -119,9 +139,12 @@ def _table(name: str, recs: list[RunRecord], baseline: str) -> TaskTable:
     info = task_info(recs[0].task, recs)
     metric, direction, target = info.metric, info.direction, info.target
     groups = by_row(recs)
-    keys = sorted(groups, key=lambda k: (k[1], k[0] != baseline, k[0]))
+    keys = sorted(groups, key=lambda k: (k.device, k.backend != baseline, k.backend, k.mode,
+                                         k.variant))
     cells = {k: {c.key: _cell(c, metric, [r for r in groups[k] if r.status is Status.OK])
                  for c in COLUMNS} for k in keys}
+    base_key = {k.device: k for k in keys if k.backend == baseline and k.mode == "eager"
+                and not k.variant}
     probe = TaskTable(name, metric, direction, target, baseline, ())
     for col in COLUMNS:
         eligible = [_eligible(cells[k][col.key]) for k in keys]
@@ -129,11 +152,11 @@ def _table(name: str, recs: list[RunRecord], baseline: str) -> TaskTable:
         best = best_indices(eligible, probe.column_direction(col)) if contenders > 1 else set()
         for i, k in enumerate(keys):
             c = cells[k][col.key]
-            base = cells.get((baseline, k[1]), {}).get(col.key)
-            ratio = _ratio(c, base) if k[0] != baseline else None
-            cells[k][col.key] = Cell(c.summary, c.values, i in best, ratio, c.note)
-    rows = tuple(Row(k[0], k[1], tuple(sorted(groups[k], key=lambda r: r.seed)), cells[k])
-                 for k in keys)
+            base = cells[base_key[k.device]][col.key] if k.device in base_key else None
+            ratio = _ratio(c, base) if base_key.get(k.device) != k else None
+            cells[k][col.key] = Cell(c.summary, c.values, i in best, ratio, c.note, c.scoring)
+    rows = tuple(Row(k.label, k.device, tuple(sorted(groups[k], key=lambda r: r.seed)),
+                     cells[k], k) for k in keys)
     return TaskTable(name, metric, direction, target, baseline, rows)
 
 

@@ -24,8 +24,10 @@ def _values(counter: Counter[str] | None) -> str:
                        for v, n in counter.most_common())
 
 
-def env_warnings(env: EnvSummary, cross: Sequence[tuple[str, str, str]] = ()) -> str:
-    items = [f"<li><b>{esc(k)}</b> differs between runs: "
+def env_warnings(env: EnvSummary, cross: Sequence[tuple[str, str, str]] = (),
+                 configs: Sequence[str] = ()) -> str:
+    items = [f"<li><b>settings</b>: {esc(w)}</li>" for w in configs]
+    items += [f"<li><b>{esc(k)}</b> differs between runs: "
              f"{', '.join(esc(v) for v in sorted(env.values[k]))}</li>" for k in env.differing()]
     items += [f"<li><b>{esc(k)}</b>: {esc(b)} (main) vs {esc(a)} (--compare)</li>"
               for k, a, b in cross]
@@ -34,7 +36,7 @@ def env_warnings(env: EnvSummary, cross: Sequence[tuple[str, str, str]] = ()) ->
                      "work kept at least half the cores busy; their timings are suspect</li>")
     if not items:
         return ""
-    return ('<div class="warning" role="alert"><b>\u26a0 Environment differs.</b> '
+    return ('<div class="warning" role="alert"><b>\u26a0 Settings or environment differ.</b> '
             "Differences below can explain changes in the numbers; compare with care."
             f'<ul>{"".join(items)}</ul></div>')
 

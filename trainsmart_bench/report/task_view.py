@@ -11,6 +11,7 @@ from trainsmart_bench.report.fmt import DASH, esc, first_line, fmt_num, fmt_rati
 from trainsmart_bench.report.model import COLUMNS, Cell, Column, Row, TaskTable
 from trainsmart_bench.report.plots import Bar, Point, bar_chart, legend, line_chart, scatter_chart
 from trainsmart_bench.results.records import Status
+from trainsmart_bench.results.summary import UNSTABLE_CV
 
 ARROW = {"max": "\u2191 higher is better", "min": "\u2193 lower is better", "none": ""}
 
@@ -31,6 +32,8 @@ def _cell_html(table: TaskTable, col: Column, c: Cell) -> str:
         text = c.note or "n/a"
         return f'<td class="num na">{esc(text)}</td>'
     ci = "n=1" if s.n < 2 else f"{_fmt(col, s.low)} \u2013 {_fmt(col, s.high)}"
+    if c.scoring == "olympic":
+        ci = f"MLPerf: mean of {s.n} runs, fastest and slowest dropped"
     parts = [f'<span class="med">{_fmt(col, s.median)}</span>', f'<span class="ci">{ci}</span>']
     if c.ratio is not None:
         d = table.column_direction(col)
@@ -51,6 +54,10 @@ def _status_badges(row: Row) -> str:
     for status, count in sorted(row.statuses.items()):
         if status != Status.OK.value:
             badges.append(f'<span class="badge {esc(status)}">{esc(status)} {count}</span>')
+    if row.unstable:
+        badges.append(f'<span class="badge timeout" title="steady epoch times vary by '
+                      f'{row.cv:.0%} (std/mean) over {UNSTABLE_CV:.0%}: throughput is '
+                      f'suspect">unstable {row.cv:.0%}</span>')
     return "".join(badges)
 
 

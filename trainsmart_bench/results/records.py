@@ -1,4 +1,10 @@
-"""Typed result records with a schema version, and the one validator every reader uses."""
+"""Typed result records with a schema version, and the one validator every reader uses.
+
+Schema history: 1, the first release; 2 adds a run's identity (``identity``, ``config_id``,
+``identity_fields``: see ``results.identity``) and its ``mode``. Version 1 records still
+load: ``migrate`` rebuilds what it can of their identity from their own fields, with the
+settings v1 did not record (threads) unknown, so a v1 record is never reused by resume.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,8 @@ from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE = (1, 2)  # schema versions this release reads (older ones are migrated)
 
 
 class Status(str, Enum):
@@ -37,6 +44,7 @@ METRICS: Mapping[str, tuple[str, str]] = {
     "time_to_target": ("s", "min"),
     "startup_time": ("s", "min"),
     "train_time": ("s", "min"),
+    "epoch_time_cv": ("ratio", "min"),  # std / mean of the steady-state epoch times
     "peak_host_memory": ("bytes", "min"),
     "peak_device_memory": ("bytes", "min"),
     "epochs_trained": ("epochs", "none"),
@@ -77,9 +85,9 @@ def validate(d: Any) -> str:
     if not isinstance(d, Mapping):
         raise SchemaError(f"expected a JSON object, found {type(d).__name__}")
     v = d.get("schema_version")
-    if v != SCHEMA_VERSION:
-        raise SchemaError(
-            f"record has schema_version {v!r}; this trainsmart-bench reads {SCHEMA_VERSION}")
+    if v not in READABLE:
+        raise SchemaError(f"record has schema_version {v!r}; this trainsmart-bench reads "
+                          f"{', '.join(map(str, READABLE))}")
     kind = d.get("kind", "run")
     if kind not in REQUIRED:
         raise SchemaError(f"unknown record kind {kind!r} (known: {', '.join(REQUIRED)})")
@@ -105,6 +113,7 @@ class JsonRecord:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]):
         validate(d)
+        d = migrate(d)
         known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
         data = {k: v for k, v in d.items() if k in known}
         data["status"] = Status(d["status"])
@@ -135,12 +144,16 @@ class RunRecord(JsonRecord):
     error: str | None = None
     env: dict[str, Any] = field(default_factory=dict)
     started: str = ""
+    mode: str = "eager"
+    identity: str = ""  # digest of identity_fields: what determined this run's numbers
+    config_id: str = ""  # the same without the seed: equal for every repeat of a config
+    identity_fields: dict[str, Any] = field(default_factory=dict)
     kind: str = "run"
     schema_version: int = SCHEMA_VERSION
 
     @property
     def key(self) -> str:
-        return run_key(self.task, self.backend, self.device, self.seed, self.profile)
+        return run_key(self.task, self.backend, self.device, self.seed, self.profile, self.mode)
 
     def value(self, name: str) -> float | None:
         m = self.metrics.get(name)
@@ -152,6 +165,32 @@ class RunRecord(JsonRecord):
         return data
 
 
-def run_key(task: str, backend: str, device: str, seed: int, profile: str | None = None) -> str:
+def run_key(task: str, backend: str, device: str, seed: int, profile: str | None = None,
+            mode: str = "eager") -> str:
+    """The cell a run belongs to (several identities may share it: other settings)."""
     prof = f"@{profile}" if profile else ""
-    return f"{task}{prof}__{backend}__{device}__seed{seed}"
+    how = "" if mode == "eager" else f"__{mode}"
+    return f"{task}{prof}__{backend}__{device}{how}__seed{seed}"
+
+
+def migrate(d: Mapping[str, Any]) -> dict[str, Any]:
+    """A record of an older readable schema, in the current one."""
+    d = dict(d)
+    if d.get("schema_version") == 1 and d.get("kind", "run") == "run":
+        from trainsmart_bench.results.identity import config_digest, digest
+
+        env = d.get("env") or {}
+        data = env.get("dataset") or {}
+        fields = {
+            "task": d.get("task"), "profile": d.get("profile"), "params": d.get("params", {}),
+            "target": d.get("target"),
+            "dataset": {"name": data.get("name"), "checksum": data.get("checksum")},
+            "backend": d.get("backend"), "frameworks": {"version": env.get("framework_version")},
+            "device": d.get("device"), "threads": None, "cpus": None, "mode": "eager",
+            "protocol": None,
+            "suite_version": (env.get("libraries") or {}).get("trainsmart-bench"),
+            "seed": d.get("seed"),
+        }
+        d.update(identity_fields=fields, identity=digest(fields), config_id=config_digest(fields))
+    d["schema_version"] = SCHEMA_VERSION
+    return d

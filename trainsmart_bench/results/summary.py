@@ -1,16 +1,27 @@
 """The one table model: which columns a summary of runs has, how records group into rows, and
-each cell's median and interval over seeds. The CLI summary and the HTML report both read it."""
+each cell's median and interval over seeds. The CLI summary (table, JSON, CSV) and the HTML
+report all read it.
+
+Rows are (task, backend, device, mode) and, where runs of one such row ran with different
+settings, one row per configuration (``variant`` says what differs): runs of different
+configurations are never pooled. Time to target is scored MLPerf's way with five or more
+runs (``ttt_olympic``); with fewer, as the median with its bootstrap interval.
+"""
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from trainsmart_bench.results.identity import differences
 from trainsmart_bench.results.records import METRICS, RunRecord, Status
 from trainsmart_bench.results.stats import Summary, bootstrap_median
 
 MIB = 2**20
+UNSTABLE_CV = 0.10  # steady epoch times varying more than this (std / mean) flag a row
+OLYMPIC_MIN_RUNS = 5  # MLPerf: with this many runs, drop the fastest and the slowest
 
 
 @dataclass(frozen=True)
@@ -45,9 +56,7 @@ class TaskInfo:
         return self.direction if col.key == "quality" else METRICS[col.key][1]
 
 
-def _finite(value: object) -> float | None:
-    import math
-
+def finite(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return float(value) if math.isfinite(value) else None
@@ -59,7 +68,7 @@ def task_info(task: str, records: Iterable[RunRecord]) -> TaskInfo:
     from trainsmart_bench.tasks import get_task
 
     records = list(records)
-    target = next((_finite(r.target) for r in records if _finite(r.target) is not None), None)
+    target = next((finite(r.target) for r in records if finite(r.target) is not None), None)
     try:
         spec = get_task(task)
         return TaskInfo(spec.metric, spec.direction.value,
@@ -81,12 +90,72 @@ def by_task(records: Iterable[RunRecord]) -> dict[str, list[RunRecord]]:
     return dict(sorted(out.items()))
 
 
-def by_row(records: Iterable[RunRecord]) -> dict[tuple[str, str], list[RunRecord]]:
-    """One task's records by (backend, device)."""
-    out: dict[tuple[str, str], list[RunRecord]] = defaultdict(list)
+@dataclass(frozen=True)
+class RowKey:
+    backend: str
+    device: str
+    mode: str = "eager"
+    variant: str = ""  # what sets this configuration apart from others of the same row
+
+    @property
+    def label(self) -> str:
+        return " ".join(p for p in (self.backend, "" if self.mode == "eager" else self.mode,
+                                    f"[{self.variant}]" if self.variant else "") if p)
+
+
+def by_row(records: Iterable[RunRecord]) -> dict[RowKey, list[RunRecord]]:
+    """One task's records by (backend, device, mode) and configuration."""
+    groups: dict[tuple[str, str, str], dict[str, list[RunRecord]]] = defaultdict(dict)
     for r in records:
-        out[(r.backend, r.device)].append(r)
-    return dict(out)
+        groups[(r.backend, r.device, r.mode)].setdefault(r.config_id, []).append(r)
+    out: dict[RowKey, list[RunRecord]] = {}
+    for (backend, device, mode), configs in groups.items():
+        labels = _variants(configs) if len(configs) > 1 else {c: "" for c in configs}
+        for config, recs in configs.items():
+            out[RowKey(backend, device, mode, labels[config])] = recs
+    return out
+
+
+def _variants(configs: dict[str, list[RunRecord]]) -> dict[str, str]:
+    """A short label per configuration: its values of the fields where they differ."""
+    fields = {c: _flat_settings(recs[0]) for c, recs in configs.items()}
+    keys = sorted({k for f in fields.values() for k in f
+                   if len({repr(g.get(k)) for g in fields.values()}) > 1})
+    return {c: ", ".join(f"{k.removeprefix('params.')}={f.get(k)}" for k in keys[:3]) or c[:8]
+            for c, f in fields.items()}
+
+
+def _flat_settings(r: RunRecord) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for k, v in r.identity_fields.items():
+        if k == "seed":
+            continue
+        if isinstance(v, dict):
+            out.update({f"{k}.{kk}": vv for kk, vv in v.items()})
+        else:
+            out[k] = v
+    return out
+
+
+SHARED_ACROSS_BACKENDS = ("params", "target", "dataset", "threads", "cpus", "protocol",
+                          "suite_version", "profile")
+
+
+def config_warnings(records: Iterable[RunRecord]) -> list[str]:
+    """Per task: settings that should be equal across the compared rows but are not."""
+    out = []
+    for task, recs in by_task(records).items():
+        firsts = {}
+        for key, rows in by_row(recs).items():
+            firsts[key.label + " " + key.device] = {
+                k: rows[0].identity_fields.get(k) for k in SHARED_ACROSS_BACKENDS}
+        (a_name, a), *others = list(firsts.items()) or [("", {})]
+        for b_name, b in others:
+            diff = differences(a, b, limit=2)
+            if diff:
+                out.append(f"{task}: {b_name.strip()} ran with other settings than "
+                           f"{a_name.strip()}: {'; '.join(diff)}")
+    return out
 
 
 @dataclass(frozen=True)
@@ -94,20 +163,46 @@ class CellSummary:
     summary: Summary
     values: tuple[float, ...]  # per ok run, in shown units
     missing: int = 0  # ok runs without a value (time to target: not reached)
+    scoring: str = "median"  # "median" | "olympic" (MLPerf) | "invalid" (MLPerf, 2 misses)
 
     @property
     def note(self) -> str:
+        if self.scoring == "invalid":
+            return f"invalid: {self.missing} runs never reached the target"
         n = len(self.values) + self.missing
         return f"not reached {self.missing}/{n}" if self.missing else ""
 
 
+def ttt_olympic(values: list[float], missing: int) -> CellSummary:
+    """MLPerf's score of time to target over 5+ runs: drop the fastest and the slowest (a
+    run that never converged counts as the slowest) and average the rest; two runs that
+    never converged invalidate the cell."""
+    if missing >= 2:
+        return CellSummary(Summary(None, None, None, len(values)), tuple(values), missing,
+                           "invalid")
+    kept = sorted(values)[1:] if missing else sorted(values)[1:-1]
+    mean = sum(kept) / len(kept)
+    return CellSummary(Summary(mean, min(kept), max(kept), len(kept)), tuple(values), missing,
+                       "olympic")
+
+
 def cell(col: Column, metric: str, ok: list[RunRecord]) -> CellSummary:
-    """The column's median and interval over the ok runs of one row."""
+    """The column's summary over the ok runs of one row."""
     name = metric if col.key == "quality" else col.key
-    raw = [_finite(r.value(name)) for r in ok]
-    values = tuple(v / col.scale for v in raw if v is not None)
-    missing = sum(v is None for v in raw) if col.key == "time_to_target" else 0
-    return CellSummary(bootstrap_median(values), values, missing)
+    raw = [finite(r.value(name)) for r in ok]
+    values = [v / col.scale for v in raw if v is not None]
+    if col.key != "time_to_target":
+        return CellSummary(bootstrap_median(values), tuple(values))
+    missing = sum(v is None for v in raw)
+    if len(ok) >= OLYMPIC_MIN_RUNS:
+        return ttt_olympic(values, missing)
+    return CellSummary(bootstrap_median(values), tuple(values), missing)
+
+
+def stability(ok: list[RunRecord]) -> float | None:
+    """The median over runs of the spread of steady epoch times (std / mean), or None."""
+    cvs = [v for r in ok if (v := finite(r.value("epoch_time_cv"))) is not None]
+    return sorted(cvs)[len(cvs) // 2] if cvs else None
 
 
 def first_error(records: Iterable[RunRecord]) -> str:
@@ -115,27 +210,31 @@ def first_error(records: Iterable[RunRecord]) -> str:
                  if r.status is not Status.OK and r.error), "")
 
 
-def summary_rows(records: list[RunRecord]) -> tuple[list[str], list[list[str]]]:
-    """The terminal summary: one row per task x backend x device, medians [intervals]."""
-    header = ["task", "backend", "device", "ok/n"] + [c.short for c in COLUMNS]
-    rows = []
+@dataclass(frozen=True)
+class SummaryRow:
+    task: str
+    info: TaskInfo
+    key: RowKey
+    records: tuple[RunRecord, ...]
+    cells: dict[str, CellSummary]
+    cv: float | None
+
+    @property
+    def ok(self) -> list[RunRecord]:
+        return [r for r in self.records if r.status is Status.OK]
+
+    @property
+    def unstable(self) -> bool:
+        return self.cv is not None and self.cv > UNSTABLE_CV
+
+
+def rows(records: Iterable[RunRecord]) -> list[SummaryRow]:
+    out = []
     for task, recs in by_task(records).items():
         info = task_info(recs[0].task, recs)
-        for (backend, device), group in sorted(by_row(recs).items()):
+        for key, group in sorted(by_row(recs).items(), key=lambda kv: (
+                kv[0].device, kv[0].backend, kv[0].mode, kv[0].variant)):
             ok = [r for r in group if r.status is Status.OK]
-            row = [task, backend, device, f"{len(ok)}/{len(group)}"]
-            if not ok:
-                reason, status = first_error(group), group[0].status.value
-                row += [f"{status}: {reason[:80]}" if reason else status]
-                rows.append(row + [""] * (len(COLUMNS) - 1))
-                continue
-            for col in COLUMNS:
-                c = cell(col, info.metric, ok)
-                text = c.summary.format(col.fmt)
-                if col.key == "quality":
-                    text = f"{info.metric} {text}"
-                if c.missing:
-                    text = f"{text} ({c.missing} not reached)" if c.values else "not reached"
-                row.append(text)
-            rows.append(row)
-    return header, rows
+            cells = {c.key: cell(c, info.metric, ok) for c in COLUMNS}
+            out.append(SummaryRow(task, info, key, tuple(group), cells, stability(ok)))
+    return out

@@ -82,6 +82,13 @@ class TaskSpec:
                 f"known: {sorted(params)}"
             )
         params.update(overrides)
+        from trainsmart_bench.tasks.hyperparams import check_all
+
+        try:
+            params = check_all(params, self.defaults, self.space)
+        except ConfigError as exc:
+            where = f" (profile {profile!r})" if profile else ""
+            raise ConfigError(f"task {self.name!r}{where}: {exc}") from None
         return ResolvedTask(self, profile, _frozen(params), target)
 
 

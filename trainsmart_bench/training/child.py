@@ -65,7 +65,7 @@ def run_spec(spec: dict[str, Any], on_epoch: EpochFn | None = None) -> dict[str,
         "timings": {**result.timings, "data_s": data_s, "stopped_by": result.stopped_by},
         "reached_target": result.reached_target,
         "framework_version": backend.version(),
-        "threads": thread_pools(),
+        "threads": {**thread_pools(), "cores": sorted(os.sched_getaffinity(0))},
         "dataset": {"name": data.dataset, "checksum": data.dataset_checksum,
                     "source": data.dataset_source},
     }
@@ -95,6 +95,8 @@ def call_objective(spec: dict[str, Any], on_epoch: EpochFn,
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     spec = json.loads(Path(args[0]).read_text())
+    if spec.get("cpus"):  # pin before any thread pool starts
+        os.sched_setaffinity(0, [int(c) for c in spec["cpus"]])
     channel = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # anything else printed to stdout goes to stderr, off the channel
 

@@ -145,6 +145,8 @@ def _throughput(res: TrainResult, n: int) -> None:
     use = steady or times
     res.metrics["train_throughput"] = n * len(use) / sum(use) if use else None
     res.metrics["train_time"] = sum(times)
+    if len(steady) >= 2:  # spread of steady epochs: a noisy machine shows here
+        res.metrics["epoch_time_cv"] = float(np.std(steady) / np.mean(steady))
     overhead = max(0.0, times[0] - float(np.median(steady))) if steady else 0.0
     res.timings["warmup_overhead_s"] = overhead
     startup = res.timings.get("import_s", 0.0) + res.timings["build_s"] + overhead

@@ -48,6 +48,7 @@ class TrialRecord(JsonRecord):
     timings: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     node: dict[str, Any] = field(default_factory=dict)  # hostname, pid, ray_node_id
+    threads: dict[str, Any] = field(default_factory=dict)  # pools in effect in the trial
     profile: str | None = None
     started: str = ""
     kind: str = "trial"
@@ -81,8 +82,18 @@ class StudyConfig:
         return (f"{self.task}{prof}__{self.backend}__{self.device}__{self.tuner}"
                 f"__study{self.study_seed}")
 
-    def identity(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in IDENTITY}
+    def identity(self, data_dir: str | None = None) -> dict[str, Any]:
+        """What determines the study's results: its settings, plus (like a run's identity)
+        the dataset checksum, the framework versions and the suite's version."""
+        from trainsmart_bench import __version__
+        from trainsmart_bench.execution.identity import dataset_checksum, framework_versions
+        from trainsmart_bench.tasks import resolve_task
+
+        dataset = resolve_task(self.task).dataset
+        return {**{k: getattr(self, k) for k in IDENTITY},
+                "dataset": {"name": dataset, "checksum": dataset_checksum(dataset, data_dir)},
+                "frameworks": framework_versions(self.backend), "threads": self.threads,
+                "suite_version": __version__}
 
 
 @dataclass

@@ -22,7 +22,6 @@ loop goes on numbering from there.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
@@ -31,6 +30,7 @@ from typing import Any
 
 from trainsmart_bench.errors import ConfigError
 from trainsmart_bench.jsonfile import atomic_write_json
+from trainsmart_bench.results.identity import differences, digest
 from trainsmart_bench.results.records import SCHEMA_VERSION, Status
 from trainsmart_bench.space import Categorical, SearchSpace
 from trainsmart_bench.tasks import resolve_task
@@ -38,6 +38,7 @@ from trainsmart_bench.tasks.spec import TaskSpec
 from trainsmart_bench.tuners.base import Tuner
 from trainsmart_bench.tuning.records import (
     DEFAULT_TRIAL_TIMEOUT,
+    IDENTITY,
     SUMMARY_FILE,
     Study,
     StudyConfig,
@@ -132,19 +133,23 @@ class StudyRun:
         if not resume:  # start afresh: an earlier study's records must not mix with this one
             for old in [*self.path.glob("trial-*.json"), self.path / SUMMARY_FILE]:
                 old.unlink(missing_ok=True)
+        self.identity = config.identity(data_dir)
         self.records: list[TrialRecord] = self._restore()
 
     # -- resume ----------------------------------------------------------------------------
     def _restore(self) -> list[TrialRecord]:
         summary, records = load_study(self.path)
-        recorded = summary.get("config")
+        recorded = summary.get("identity_fields") or summary.get("config")
         if recorded is not None:
-            mine = self.config.identity()
-            old = {k: recorded.get(k) for k in mine}
-            if json.loads(json.dumps(old)) != json.loads(json.dumps(mine)):
+            mine = self.identity
+            old = recorded if "identity_fields" in summary else {
+                k: recorded.get(k) for k in IDENTITY}  # a summary written by 0.1
+            mine = mine if "identity_fields" in summary else {k: mine.get(k) for k in old}
+            if digest(old) != digest(mine):
                 raise ConfigError(
-                    f"{self.path} holds a study with other settings ({old}); use another "
-                    f"--results directory or --no-resume")
+                    f"{self.path} holds a study with other settings "
+                    f"({'; '.join(differences(old, mine))}); use another --results directory "
+                    f"or --no-resume")
         for r in records:
             if r.config:
                 self.tuner.restore(r.config, r.value if r.status is Status.OK else None,
@@ -166,6 +171,7 @@ class StudyRun:
         atomic_write_json(self.path / SUMMARY_FILE, {
             "schema_version": SCHEMA_VERSION, "kind": "study", "state": "running",
             "study_id": self.config.study_id, "config": asdict(self.config),
+            "identity_fields": self.identity, "identity": digest(self.identity),
             "library": self.library})
         while self._budget_left():
             number = self.records[-1].trial + 1 if self.records else 0
@@ -180,6 +186,7 @@ class StudyRun:
         from trainsmart_bench.env import environment
 
         extra = {"space": self.space.to_dict(), "metric": self.task.metric,
+                 "identity_fields": self.identity, "identity": digest(self.identity),
                  "evaluation": getattr(evaluator, "where", type(evaluator).__name__),
                  "env": environment()}
         summary = summarize(self.config, self.records, self.task.direction, self.library, extra)
@@ -261,7 +268,8 @@ class StudyRun:
             epochs=int(metrics.get("epochs_trained", len(reported)) if status is Status.OK
                        else len(reported)),
             pruned=worker_t.get("stopped_by") == "pruned", curve=reported, metrics=metrics,
-            timings={**timings, "worker": worker_t}, error=error, node=result.get("node") or {})
+            timings={**timings, "worker": worker_t}, error=error, node=result.get("node") or {},
+            threads=result.get("threads") or {})
 
     def _failed(self, number: int, raw: dict[str, Any], error: str, timings: dict[str, float],
                 started: str) -> TrialRecord:
