@@ -1,4 +1,4 @@
-"""Sessions: tests, lint, bench (the asv suite). `nox -l` lists them."""
+"""Sessions: tests, lint, bench (the asv suite), microbench. `nox -l` lists them."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ ASV = "asv>=0.6.4,<0.7"
 CHECK_JSONSCHEMA = "check-jsonschema>=0.33,<1"
 ZIZMOR = "zizmor>=1.32,<2"
 PYPROJECT = nox.project.load_toml("pyproject.toml")
+# pytest-benchmark's saved runs: <machine id>/NNNN_baseline.json, committed.
+MICROBENCH_BASELINE = Path("tests/microbench/baseline")
 
 
 def install(session: nox.Session, extras: str = "all", *groups: str) -> None:
@@ -69,4 +71,22 @@ def bench(session: nox.Session) -> None:
     install(session, "all")
     session.install(ASV)
     session.run("python", "-m", "trainsmart_bench.bench", *session.posargs,
+                env={"TF_CPP_MIN_LOG_LEVEL": "2"})
+
+
+@nox.session
+def microbench(session: nox.Session) -> None:
+    """Micro-benchmarks vs the committed baseline, not gating (-- --save-baseline re-saves)."""
+    install(session, "all", "test")
+    args = list(session.posargs)
+    if "--save-baseline" in args:  # one baseline: the previous one (any machine) goes
+        args.remove("--save-baseline")
+        for old in MICROBENCH_BASELINE.glob("*/*_baseline.json"):
+            old.unlink()
+        mode = ["--benchmark-save=baseline"]
+    else:  # a table per benchmark: the baseline's row, NOW's row and their ratio
+        mode = ["--benchmark-compare=*/*_baseline", "--benchmark-group-by=name"]
+    session.run("pytest", "tests/microbench", "-o", "python_files=bench_*.py",
+                f"--benchmark-storage={MICROBENCH_BASELINE}", "--benchmark-warmup=on",
+                "--benchmark-columns=min,median,mean,stddev,rounds", *mode, *args,
                 env={"TF_CPP_MIN_LOG_LEVEL": "2"})
