@@ -2,11 +2,14 @@
 
 Each Ray task runs ``execution.process.run_unit`` on whichever node Ray picks: the same child
 process, timeout and result as on this machine, plus the node it ran on. Ray places tasks by
-their resource request: ``num_cpus`` = the unit's threads and one GPU for a cuda unit, so units
-that would compete for the same cores are never placed together. Epoch reports travel to the
-driver through one ``ray.util.queue.Queue``; where the driver answers them (a pruning tuner),
-each unit gets a second queue for the answers. Nodes need trainsmart-bench (and the backend)
-installed. ``trainsmart run --ray-address`` and ``trainsmart tune --ray-address`` both use it.
+their resource request: ``num_cpus`` = the unit's threads and one GPU for a cuda unit, so a
+node never runs more training threads than it has cores. On the node, a unit then takes that
+many cores from its host's core allocator (one small actor per host) and pins its child to
+them, so two units never share a core; the record lists the cores it had. Epoch reports
+travel to the driver through one ``ray.util.queue.Queue``; where the driver answers them (a
+pruning tuner), each unit gets a second queue for the answers. Nodes need trainsmart-bench
+(and the backend) installed. ``trainsmart run --ray-address`` and ``trainsmart tune
+--ray-address`` both use it.
 """
 
 from __future__ import annotations
@@ -21,8 +24,46 @@ KeyedEpochFn = Callable[[Any, Mapping[str, Any]], bool]  # (unit key, report) ->
 ResultFn = Callable[[Any, dict[str, Any]], None]
 
 
+class CoreAllocator:
+    """The cores of one host, handed out to the units running there (a Ray actor)."""
+
+    def __init__(self) -> None:
+        import os
+
+        self.free = sorted(os.sched_getaffinity(0))
+        self.held: dict[str, list[int]] = {}
+
+    def acquire(self, owner: str, n: int) -> list[int] | None:
+        if len(self.free) < n:
+            return None
+        self.held[owner], self.free = self.free[:n], self.free[n:]
+        return self.held[owner]
+
+    def release(self, owner: str) -> None:
+        self.free = sorted(self.free + self.held.pop(owner, []))
+
+
+def _cores(n: int, owner: str) -> tuple[Any, list[int]]:
+    """This host's allocator and ``n`` cores from it (waits while others hold them)."""
+    import socket
+
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    node = ray.get_runtime_context().get_node_id()
+    allocator = ray.remote(CoreAllocator).options(
+        name=f"trainsmart-cores-{socket.gethostname()}", namespace="trainsmart",
+        get_if_exists=True, lifetime="detached", num_cpus=0,
+        scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False)).remote()
+    while (cores := ray.get(allocator.acquire.remote(owner, n))) is None:
+        time.sleep(0.05)
+    return allocator, cores
+
+
 def _remote_unit(spec: dict[str, Any], timeout: float, key: Any, up: Any,
                  down: Any) -> dict[str, Any]:
+    import uuid
+
     import ray
 
     from trainsmart_bench.execution.process import run_unit
@@ -31,7 +72,12 @@ def _remote_unit(spec: dict[str, Any], timeout: float, key: Any, up: Any,
         up.put((key, dict(report)))
         return True if down is None else bool(down.get(timeout=timeout))
 
-    result = run_unit(spec, timeout, relay)
+    owner = uuid.uuid4().hex
+    allocator, cores = _cores(int(spec["threads"]), owner)
+    try:
+        result = run_unit({**spec, "cpus": cores}, timeout, relay)
+    finally:
+        ray.get(allocator.release.remote(owner))
     result["node"]["ray_node_id"] = ray.get_runtime_context().get_node_id()
     return result
 
@@ -56,6 +102,20 @@ class RayCluster:
         return {"num_cpus": float(spec["threads"]),
                 "num_gpus": 1.0 if spec.get("device") == "cuda" else 0.0}
 
+    def check_fits(self, spec: Mapping[str, Any]) -> None:
+        """A unit no node can hold would wait forever: say so before submitting it."""
+        from trainsmart_bench.errors import ConfigError
+
+        need = self.resources(spec)
+        nodes = [n.get("Resources", {}) for n in self._ray.nodes() if n.get("Alive")]
+        if not any(n.get("CPU", 0) >= need["num_cpus"] and n.get("GPU", 0) >= need["num_gpus"]
+                   for n in nodes):
+            most = max((n.get("CPU", 0) for n in nodes), default=0)
+            raise ConfigError(
+                f"no node of the Ray cluster has {need['num_cpus']:g} CPUs"
+                f"{' and a GPU' if need['num_gpus'] else ''} for one run (the largest has "
+                f"{most:g} CPUs); pass --threads {int(most) or 1} or add a larger node")
+
     def run_many(self, units: Sequence[tuple[Any, dict[str, Any]]], timeout: float,
                  on_epoch: KeyedEpochFn, on_result: ResultFn, answers: bool = False) -> None:
         """Submit every unit, relay epoch reports, hand each result over as it arrives.
@@ -64,6 +124,8 @@ class RayCluster:
         queue per unit); without, every report is answered ``go`` on the node."""
         ray = self._ray
         pending: dict[Any, tuple[Any, Any, float]] = {}
+        for _, spec in units[:1]:
+            self.check_fits(spec)
         for key, spec in units:
             down = self._queue(actor_options={"num_cpus": 0}) if answers else None
             task = ray.remote(**self.resources(spec), max_retries=0,
