@@ -17,7 +17,6 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 
 from trainsmart_bench.cli.options import DEVICES, add_training_options, parse_overrides, split
 from trainsmart_bench.cli.summary import FORMATS, render
@@ -50,14 +49,18 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_tasks(args) -> int:
-    table = Table(title="built-in tasks")
-    for col in ("task", "dataset", "metric", "target", "profiles", "description"):
-        table.add_column(col)
+    from trainsmart_bench.training.calibrate import load, source
+
+    convergence = load()
     for name in task_names():
         t = get_task(name)
-        table.add_row(name, t.dataset, f"{t.metric} ({t.direction.value})", f"{t.target:g}",
-                      ", ".join(t.profiles) or "-", t.description)
-    console.print(table)
+        console.print(f"[bold]{name}[/]  {t.dataset}, {t.metric} ({t.direction.value}): "
+                      f"{t.description}", soft_wrap=True)
+        for label, target, prof in [(name, t.target, None)] + [
+                (f"{name}@{p}", v.get("target", t.target), p) for p, v in t.profiles.items()]:
+            where = f"profile {prof}: " if prof else ""
+            why = source(label, convergence) or t.reference
+            console.print(f"  {where}target {target:g} on validation; {why}", soft_wrap=True)
     return 0
 
 
