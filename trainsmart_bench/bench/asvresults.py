@@ -25,6 +25,7 @@ class ResultFile:
     env: str
     date: int  # the commit's date, ms since the epoch (0 when unknown)
     values: dict[Key, float | None] = field(default_factory=dict)
+    ran_at: int = 0  # when the last benchmark of the run started, ms since the epoch
 
 
 def is_missing(value: float | None) -> bool:
@@ -35,15 +36,17 @@ def parse(path: Path, machine: str) -> ResultFile:
     data = json.loads(path.read_text())
     columns = data.get("result_columns") or ["result", "params"]
     values: dict[Key, float | None] = {}
+    ran_at = 0
     for name, row in (data.get("results") or {}).items():
         cols = dict(zip(columns, row))
+        ran_at = max(ran_at, int(cols.get("started_at") or 0))
         params = cols.get("params") or []
         combos = list(itertools.product(*params)) if params else [()]
         result = cols.get("result") or [None] * len(combos)
         for combo, value in zip(combos, result):
             values[(name, tuple(combo))] = None if value is None else float(value)
     return ResultFile(path, machine, str(data.get("commit_hash", "")),
-                      str(data.get("env_name", "")), int(data.get("date") or 0), values)
+                      str(data.get("env_name", "")), int(data.get("date") or 0), values, ran_at)
 
 
 def iter_results(results_dir: str | Path, machine: str | None = None) -> Iterator[ResultFile]:

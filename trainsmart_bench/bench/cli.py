@@ -34,6 +34,21 @@ def add_compare_arguments(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_compare)
 
 
+def add_site_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", default="asv.conf.json", help="asv config (default %(default)s)")
+    p.add_argument("--offline", action="store_true",
+                   help="take the asv site's npm packages from the download cache only")
+    p.add_argument("--no-vendor", dest="vendor", action="store_false",
+                   help="leave the asv site's CDN links as asv writes them")
+    p.set_defaults(func=cmd_site)
+
+
+def cmd_site(args: argparse.Namespace) -> int:
+    from trainsmart_bench.bench.publish import SiteConfig, publish
+
+    return publish(SiteConfig.load(Path(args.config)), args.vendor, args.offline)
+
+
 def _commit(rev: str) -> str:
     """A sha as given (results may outlive the repo), else a git revision such as HEAD~1."""
     return rev.lower() if SHA.match(rev.lower()) else git_commit(rev)
@@ -74,13 +89,15 @@ def suite_parser() -> argparse.ArgumentParser:
                    help="baseline commit for the comparison ('previous' or 'none')")
     p.add_argument("--bench", help="asv --bench regex (default: the profile's)")
     p.add_argument("--config", default="asv.conf.json", help="asv config (default %(default)s)")
-    p.add_argument("--offline", action="store_true", help="do not download datasets")
+    p.add_argument("--offline", action="store_true",
+                   help="download nothing (datasets; the asv site's scripts from the cache only)")
     p.set_defaults(profile=DEFAULT_PROFILE)
     return p
 
 
 def suite_main(argv: list[str] | None = None) -> int:
     from trainsmart_bench.bench.pipeline import run_steps
+    from trainsmart_bench.bench.publish import SiteConfig, publish
 
     args, asv_args = suite_parser().parse_known_args(argv)
     profile = get_profile(args.profile)
@@ -105,7 +122,8 @@ def suite_main(argv: list[str] | None = None) -> int:
         print(f"error: --compare: {exc}", file=sys.stderr)
         return 2
     rc = run_steps(run)
-    rc = max(rc, _report(run, baseline))
+    rc = max(rc, _reports(run, baseline))
+    rc = max(rc, publish(SiteConfig.load(config), offline=args.offline))
     if args.compare != "none":
         _show_comparison(run, baseline)
     _where(run)
@@ -120,15 +138,15 @@ def _baseline(run: SuiteRun, rev: str) -> str | None:
     return git_commit(rev, run.repo)
 
 
-def _report(run: SuiteRun, baseline: str | None) -> int:
+def _reports(run: SuiteRun, baseline: str | None) -> int:
     import subprocess
 
-    cmd = run.report_command(baseline)
-    if cmd is None:
-        return 0
-    print("$ trainsmart " + " ".join(cmd[3:]))
-    run.report_path.parent.mkdir(parents=True, exist_ok=True)
-    return subprocess.run(cmd, cwd=run.root).returncode
+    worst = 0
+    for page, cmd in run.report_commands(baseline):
+        print("$ trainsmart " + " ".join(cmd[3:]))
+        page.parent.mkdir(parents=True, exist_ok=True)
+        worst = max(worst, subprocess.run(cmd, cwd=run.root).returncode)
+    return worst
 
 
 def _show_comparison(run: SuiteRun, baseline: str | None) -> None:
@@ -146,10 +164,11 @@ def _show_comparison(run: SuiteRun, baseline: str | None) -> None:
 
 def _where(run: SuiteRun) -> None:
     print(f"results: {run.results_dir}/{run.machine}/")
-    print(f"html:    {run.html_dir}/index.html  (serve with `asv preview`)")
+    print(f"html:    {run.layout.index}  (landing page; the asv site is in "
+          f"{run.layout.asv_dir.name}/, `python -m http.server -d {run.html_dir}` serves both)")
     print(f"records: {run.records_dir()}")
-    if run.report_path.is_file():
-        print(f"report:  {run.report_path}")
+    for page in sorted(run.report_path.parent.glob(f"{run.commit[:8]}*.html")):
+        print(f"report:  {page}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""The bench job behind `nox -s bench`: datasets, asv run, asv publish, report, comparison.
+"""The bench job behind `nox -s bench`: datasets, asv run, reports, the site, comparison.
 
 The suite runs in the current environment for speed, with the commit hash set explicitly:
 ``asv run -E existing:same --set-commit-hash SHA``. That is what ``--python=same`` means, but
@@ -10,7 +10,6 @@ e.g. to compare two torch releases.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import platform
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trainsmart_bench.bench.profiles import ENV_PROFILE, Profile
+from trainsmart_bench.bench.site import SiteLayout
 from trainsmart_bench.bench.suite import ENV_RECORDS
 
 
@@ -82,6 +82,7 @@ class SuiteRun:
                 ENV_RECORDS: str(self.records_dir())}
 
     def asv_commands(self) -> list[list[str]]:
+        """asv machine and asv run; the site is published after the reports (bench/publish.py)."""
         asv = [sys.executable, "-m", "asv"]
         cfg = ["--config", str(self.config)]
         return [
@@ -89,29 +90,32 @@ class SuiteRun:
             [*asv, "run", "-E", "existing:same", "--set-commit-hash", self.commit,
              "--machine", self.machine, "--bench", self.profile.bench, "--show-stderr",
              *cfg, *self.asv_args],
-            [*asv, "publish", *cfg],
         ]
+
+    @property
+    def layout(self) -> SiteLayout:
+        return SiteLayout(self.html_dir)
 
     @property
     def report_path(self) -> Path:
         """The HTML report of this run's records, published beside the asv site."""
-        return self.html_dir / "reports" / f"{self.machine}.html"
+        return self.layout.report(self.machine, self.commit)
 
-    def report_command(self, baseline: str | None) -> list[str] | None:
-        """`trainsmart report RECORDS -o REPORT [--compare OLD]`, when that command exists."""
-        if importlib.util.find_spec("trainsmart_bench.cli.report") is None:
-            return None
+    def report_commands(self, baseline: str | None) -> list[tuple[Path, list[str]]]:
+        """`trainsmart report RECORDS -o REPORT`, and with `--compare OLD` where the baseline
+        commit's records are kept: (page, command) pairs."""
         title = f"trainsmart-bench {self.profile.name}, {self.commit[:8]}, {self.machine}"
-        cmd = [sys.executable, "-m", "trainsmart_bench.cli", "report", str(self.records_dir()),
-               "-o", str(self.report_path), "--title", title]
-        old = self.records_dir(baseline) if baseline else None
-        if old is not None and old.is_dir():
-            cmd += ["--compare", str(old)]
-        return cmd
+        cmd = [sys.executable, "-m", "trainsmart_bench.cli", "report", str(self.records_dir())]
+        out = [(self.report_path, [*cmd, "-o", str(self.report_path), "--title", title])]
+        if baseline is not None and (old := self.records_dir(baseline)).is_dir():
+            page = self.layout.report(self.machine, self.commit, baseline)
+            out.append((page, [*cmd, "-o", str(page), "--compare", str(old), "--title",
+                               f"{title}, compared with {baseline[:8]}"]))
+        return out
 
 
 def run_steps(run: SuiteRun, echo=print) -> int:
-    """asv machine, asv run, asv publish; the worst exit status (asv run: 2 if any failed)."""
+    """asv machine, asv run; the worst exit status (asv run: 2 if any failed)."""
     shutil.rmtree(run.records_dir(), ignore_errors=True)  # a fresh measurement each time
     worst = 0
     for cmd in run.asv_commands():

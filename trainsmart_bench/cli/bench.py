@@ -1,4 +1,5 @@
-"""``trainsmart bench-compare``: per-metric regression check between two commits' asv results."""
+"""``trainsmart bench-compare``: per-metric regression check between two commits' asv results;
+``trainsmart bench-site``: the published site (asv site, vendored scripts, landing page)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 
 
 def add_parser(sub, common: argparse.ArgumentParser) -> None:
-    from trainsmart_bench.bench.cli import add_compare_arguments
+    from trainsmart_bench.bench.cli import add_compare_arguments, add_site_arguments
 
     p = sub.add_parser(
         "bench-compare",
@@ -15,3 +16,12 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
                     "throughput relatively (-10%); exit 1 on a regression, 2 without results.",
     )
     add_compare_arguments(p)
+
+    p = sub.add_parser(
+        "bench-site",
+        help="publish the asv site under html/asv, with its scripts from npm, and a landing page",
+        description="asv publish into <html_dir>/asv, its CDN scripts replaced by npm packages "
+                    "checked against their published checksums, and <html_dir>/index.html: per "
+                    "machine the latest reports, headline figures with their trend, regressions.",
+    )
+    add_site_arguments(p)
