@@ -1,4 +1,4 @@
-"""Search spaces, statistics, records, task resolution and augmentation (numpy only)."""
+"""Search spaces, statistics, records and task resolution (numpy only)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from trainsmart_bench.results import RecordStore, RunRecord, SchemaError, Status
 from trainsmart_bench.results.stats import bootstrap_median
 from trainsmart_bench.space import Categorical, Float, Int, SearchSpace
 from trainsmart_bench.tasks import get_task, task_names
-from trainsmart_bench.training.loop import augment
 
 
 def test_space_sample_validate_round_trip():
@@ -83,13 +82,3 @@ def test_every_task_resolves_and_its_space_is_valid():
         get_task("mnist-mlp").resolve("gpu-xl")
     assert get_task("mnist-mlp").resolve(width=128).hidden() == (128, 64)
 
-
-def test_augment_crop_and_flip_shapes_and_content():
-    rng = np.random.default_rng(0)
-    x = rng.random((64, 8, 8, 3)).astype(np.float32)
-    y = augment(x, np.random.default_rng(1), crop_pad=2, flip=True)
-    assert y.shape == x.shape and y.dtype == x.dtype
-    flipped = augment(x, np.random.default_rng(1), crop_pad=0, flip=True)
-    changed = [i for i in range(64) if not np.array_equal(flipped[i], x[i])]
-    assert 10 < len(changed) < 54
-    assert all(np.array_equal(flipped[i], x[i, :, ::-1]) for i in changed)

@@ -18,6 +18,11 @@ from typing import Any
 from trainsmart_bench.errors import ConfigError
 from trainsmart_bench.space import Categorical, Float, Int, SearchSpace
 
+# The ``augment`` hyperparameter of every task that declares augmentation: "default" applies
+# the declaration (TaskSpec.augment), "none" turns it off (training.augment applies it).
+AUGMENT_DEFAULT, AUGMENT_OFF = "default", "none"
+AUGMENT_CHOICES = (AUGMENT_DEFAULT, AUGMENT_OFF)
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -49,7 +54,12 @@ LIMITS: Mapping[str, Limit] = {
     "width": Limit(int, 1, 1 << 16),
     "factors": Limit(int, 1, 1 << 14),
     "blocks": Limit(int, 1, 64),
+    "maxlen": Limit(int, 1, 1 << 16),
 }
+
+
+# non-numeric hyperparameters whose values are fixed whatever the search space says
+CHOICES: Mapping[str, tuple] = {"augment": AUGMENT_CHOICES}
 
 
 def _number(key: str, value: Any, kind: type) -> float:
@@ -65,6 +75,8 @@ def _number(key: str, value: Any, kind: type) -> float:
 
 def _kind(key: str, default: Any, space: SearchSpace | None) -> type | tuple | None:
     """int, float, a tuple of allowed choices, or None (any value of the default's type)."""
+    if key in CHOICES:
+        return CHOICES[key]
     p = space.params.get(key) if space is not None else None
     if isinstance(p, Int):
         return int

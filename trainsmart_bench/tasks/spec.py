@@ -9,6 +9,10 @@ from typing import Any
 
 from trainsmart_bench.errors import ConfigError
 from trainsmart_bench.space import Direction, SearchSpace
+from trainsmart_bench.tasks.hyperparams import (
+    AUGMENT_DEFAULT,
+    check_all,
+)
 
 
 def _frozen(d: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -21,7 +25,8 @@ class ModelSpec:
 
     kinds: ``mlp`` (hidden: widths), ``cnn`` (conv: filters, dense: width or 0),
     ``resnet`` (widths per stage, blocks per stage), ``embed-pool`` (embed_dim, hidden),
-    ``cnn1d`` (embed_dim, filters, kernel), ``mf`` (factors).
+    ``cnn1d`` (embed_dim, filters, kernel), ``lstm`` (embed_dim, units),
+    ``transformer`` (embed_dim, heads, head_dim, mlp, depth), ``mf`` (factors).
     """
 
     kind: str
@@ -44,12 +49,14 @@ class TaskSpec:
     defaults: Mapping[str, Any]  # lr, batch_size, epochs, dropout, weight_decay, patience, ...
     space: SearchSpace
     data: Mapping[str, Any] = field(default_factory=dict)  # dataset options (split, vocab, ...)
-    augment: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"crop_pad": 4, "flip": True}
+    augment: Mapping[str, Any] = field(default_factory=dict)  # {"crop_pad": 4, "flip": True, ...}
     profiles: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # e.g. "cpu"
     optimizer: str = "adam"
     reference: str = ""  # where the target comes from
 
     def __post_init__(self) -> None:
+        if self.augment and "augment" not in self.defaults:  # augmentation can be switched off
+            object.__setattr__(self, "defaults", {**self.defaults, "augment": AUGMENT_DEFAULT})
         for name in ("defaults", "data", "augment"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
         object.__setattr__(
@@ -82,8 +89,6 @@ class TaskSpec:
                 f"known: {sorted(params)}"
             )
         params.update(overrides)
-        from trainsmart_bench.tasks.hyperparams import check_all
-
         try:
             params = check_all(params, self.defaults, self.space)
         except ConfigError as exc:

@@ -24,6 +24,7 @@ import numpy as np
 from trainsmart_bench.backends.base import Backend, TaskData
 from trainsmart_bench.metrics.quality import evaluate
 from trainsmart_bench.tasks.spec import ResolvedTask
+from trainsmart_bench.training.augment import augment, options
 
 # After each epoch: {"epoch", "value" (validation objective), "loss", "epochs", "elapsed_s"}
 # -> keep training?
@@ -40,24 +41,6 @@ class TrainResult:
     error: str | None = None  # why the run failed (a diverged loss); None when it did not
 
 
-def augment(x: np.ndarray, rng: np.random.Generator, crop_pad: int = 0, flip: bool = False):
-    """Random crop with zero padding and horizontal flip for NHWC images, vectorized."""
-    n, h, w, _ = x.shape
-    if crop_pad:
-        p = crop_pad
-        padded = np.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))
-        dy = rng.integers(0, 2 * p + 1, n)
-        dx = rng.integers(0, 2 * p + 1, n)
-        rows = dy[:, None] + np.arange(h)[None, :]
-        cols = dx[:, None] + np.arange(w)[None, :]
-        x = padded[np.arange(n)[:, None, None], rows[:, :, None], cols[:, None, :]]
-    if flip:
-        mask = rng.random(n) < 0.5
-        x = x.copy() if not crop_pad else x
-        x[mask] = x[mask, :, ::-1]
-    return x
-
-
 def objective(task: ResolvedTask, scores: dict[str, float]) -> float:
     return scores[task.spec.metric]
 
@@ -72,6 +55,7 @@ def train(
 ) -> TrainResult:
     res = TrainResult(timings={"import_s": import_s})
     spec = task.spec
+    augmentation = options(task)  # {} when the task has none or augment=none
     t0 = time.perf_counter()
     state = backend.build(task, data)
     backend.synchronize()
@@ -88,8 +72,8 @@ def train(
         order = rng.permutation(len(data.x_train))
         ta = time.perf_counter()
         x, y, feed = data.x_train, data.y_train, order
-        if spec.augment:  # augmented copies of the epoch's rows, already in order
-            x, y, feed = augment(x[order], rng, **spec.augment), y[order], None
+        if augmentation:  # augmented copies of the epoch's rows, already in order
+            x, y, feed = augment(x[order], rng, **augmentation), y[order], None
         tb = time.perf_counter()
         loss = backend.train_epoch(state, x, y, batch, feed)
         backend.synchronize()
