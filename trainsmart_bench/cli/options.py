@@ -20,9 +20,10 @@ def common() -> argparse.ArgumentParser:
     return p
 
 
-def add_training_options(p: argparse.ArgumentParser, *, results: str, task_help: str) -> None:
+def add_training_options(p: argparse.ArgumentParser, *, results: str, task_help: str,
+                         task_required: bool = True) -> None:
     """What ``run`` and ``tune`` both take: the work, where records go, how units run."""
-    p.add_argument("--task", required=True, help=task_help)
+    p.add_argument("--task", required=task_required, help=task_help)
     p.add_argument("--profile", help="a task profile, e.g. cpu for cifar10-resnet")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="set a hyperparameter, e.g. --set epochs=2 (repeatable; in tune it "

@@ -20,15 +20,24 @@ DEFAULT_TUNERS = "random,hyperopt-tpe,optuna-tpe,ray-asha"
 def add_parser(sub, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("tune", parents=[common],
                        help="compare tuners: repeated studies with equal budgets, scored")
-    add_training_options(p, results="runs/tune",
-                         task_help="comma-separated task names (or 'synthetic')")
+    add_training_options(p, results="runs/tune", task_required=False,
+                         task_help="comma-separated task names (or 'synthetic'); with --table "
+                                   "the table's task")
     p.add_argument("--backend", default="torch", help="one backend (default torch)")
     p.add_argument("--device", default="cpu", choices=DEVICES)
     p.add_argument("--tuner", default=DEFAULT_TUNERS,
                    help=f"comma-separated: {', '.join(names('tuner'))} (default {DEFAULT_TUNERS})")
     p.add_argument("--trials", type=int, default=30, help="trials per study (default 30)")
-    p.add_argument("--studies", type=int, default=5,
-                   help="studies per tuner, seeds 0..N-1 (default 5)")
+    p.add_argument("--studies", type=int,
+                   help="studies per tuner, seeds 0..N-1 (default 5; 30 with --table)")
+    p.add_argument("--table", metavar="FILE[,FILE]",
+                   help="answer trials from tuning tables (trainsmart table build), in this "
+                        "process, with simulated time")
+    p.add_argument("--workers", default="1", metavar="W[,W]",
+                   help="trials in flight, simulated on a table (default 1), e.g. 1,4,16")
+    p.add_argument("--target-quantile", type=float, default=0.05,
+                   help="time-to-target on a table: the value its best Q of configurations "
+                        "reach (default 0.05)")
     p.add_argument("--seconds", type=float, help="also stop a study after this many seconds")
     p.add_argument("--epochs-budget", type=int, help="also stop a study after this many epochs")
     p.add_argument("--alpha", type=float, default=0.05, help="significance of the rank tests")
@@ -59,6 +68,16 @@ def cmd_tune(args) -> int:
     from trainsmart_bench.env import default_threads
     from trainsmart_bench.tasks import resolve_task, task_names
 
+    if args.table:
+        from trainsmart_bench.cli.tune_tables import tune_tables
+
+        return tune_tables(args, split(args.tuner, names("tuner"), "tuner"))
+    if not args.task:
+        raise ConfigError("--task is required (or --table FILE)")
+    if args.workers != "1":
+        raise ConfigError("--workers simulates workers on a table (--table); real trials run "
+                          "one at a time here (--ray-address spreads them over a cluster)")
+    args.studies = 5 if args.studies is None else args.studies
     tasks = split(args.task, [*task_names(), "synthetic"], "task")
     tuners = split(args.tuner, names("tuner"), "tuner")
     if args.backend not in [*names("backend"), "none"]:
@@ -121,18 +140,23 @@ def print_scores(task: str, summaries: list[dict], alpha: float = 0.05) -> None:
     scores = score_tuners(summaries, alpha=alpha)
     direction = summaries[0]["direction"] if summaries else "max"
     metric = summaries[0].get("metric", "objective") if summaries else "objective"
+    regret = any(s.regret is not None for s in scores)
     table = Table(title=f"{task}: final best {metric} ({direction}), median [95% bootstrap "
                         f"interval] over studies")
-    for col in ("tuner", "studies", "best (val)", "normalized", "AUC", "rank", "epochs/study",
-                "test of best", "overhead/trial"):
+    cols = ["tuner", "studies", "best (val)", *(["regret"] if regret else []), "normalized",
+            "AUC", "rank", "avg rank", "epochs/study", "test of best", "overhead/trial"]
+    for col in cols:
         table.add_column(col, overflow="fold")
     for s in scores:
         table.add_row(
-            s.tuner, str(s.studies), s.final.format(), s.normalized.format("{:.3f}"),
-            "n/a" if s.auc is None else f"{s.auc:.3f}", str(s.rank),
+            s.tuner, str(s.studies), s.final.format(),
+            *([s.regret.format() if s.regret else "n/a"] if regret else []),
+            s.normalized.format("{:.3f}"), "n/a" if s.auc is None else f"{s.auc:.3f}",
+            str(s.rank), "n/a" if s.average_rank is None else f"{s.average_rank:.2f}",
             "n/a" if s.epochs is None else f"{s.epochs:g}", s.test.format(),
             "n/a" if s.overhead_s is None else f"{s.overhead_s * 1e3:.2f} ms")
     console.print(table)
     console.print("normalized: 0 = best value any study found, 1 = random search's median; "
-                  f"rank: 1 + tuners significantly better (Mann-Whitney U, alpha={alpha}); "
+                  f"rank: 1 + tuners significantly better (pairwise Mann-Whitney U, Holm-"
+                  f"adjusted, alpha={alpha}); avg rank: of best so far over trials and seeds; "
                   "overhead: suggest + observe + pruning decisions per trial", style="dim")

@@ -50,6 +50,7 @@ class Settings:
     threads: int = 0  # 0: as many as cpus, else the physical cores
     cpus: tuple[int, ...] | None = None  # pin each run's process to these cores
     timeout: float = DEFAULT_TIMEOUT
+    epoch_test: bool = False  # also score the test split after every epoch (tuning tables)
 
     def resolved(self) -> Settings:
         n = self.threads or (len(self.cpus) if self.cpus else default_threads())
@@ -58,16 +59,24 @@ class Settings:
 
 def unit_spec(cell: Cell, settings: Settings) -> dict[str, Any]:
     """What the child process trains for this cell."""
-    return {"task": cell.task, "backend": cell.backend, "device": cell.device,
+    spec = {"task": cell.task, "backend": cell.backend, "device": cell.device,
             "seed": cell.seed, "profile": cell.profile, "mode": cell.mode,
             "params": dict(settings.params), "data_dir": settings.data_dir,
             "threads": settings.threads, "cpus": list(settings.cpus or [])}
+    if settings.epoch_test:
+        spec["epoch_test"] = True
+    if cell.task == "synthetic":  # the formula task (tests): its objective, not a backend
+        from trainsmart_bench.training.synthetic import OBJECTIVE
+
+        spec["objective"] = OBJECTIVE
+    return spec
 
 
 def identity_of(cell: Cell, settings: Settings) -> dict[str, Any]:
     return run_identity(cell.task, cell.profile, settings.params, cell.backend, cell.device,
                         cell.seed, threads=settings.threads, mode=cell.mode, cpus=settings.cpus,
-                        data_dir=settings.data_dir)
+                        data_dir=settings.data_dir,
+                        protocol={"epoch_test": True} if settings.epoch_test else None)
 
 
 def now() -> str:

@@ -6,6 +6,9 @@
   ``method="auto"``: exact for small samples without ties, else the normal approximation
   with tie and continuity correction). Tuner ranks and the report's comparison both call it,
   so the same samples always get the same p-value;
+* ``holm``: Holm's step-down adjustment of a family of p-values (tuner ranks compare every
+  pair of tuners; scipy.stats offers only false-discovery-rate control, and Holm is a sort and
+  a running maximum);
 * ``rankdata``, ``min_p_value``, ``intervals_overlap``: what those two need besides.
 """
 
@@ -78,6 +81,21 @@ def mann_whitney(x: Sequence[float], y: Sequence[float]) -> MannWhitney:
     method = "exact" if min(len(x), len(y)) <= 8 and not ties else "asymptotic"
     res = stats.mannwhitneyu(x, y, alternative="two-sided", method=method)
     return MannWhitney(float(res.statistic), float(min(1.0, res.pvalue)), method)
+
+
+def holm(p_values: Sequence[float]) -> np.ndarray:
+    """Holm-adjusted p-values (family-wise error rate): with the m p-values sorted ascending,
+    the i-th (0-based) is multiplied by m - i, a running maximum keeps the order, capped at 1.
+    Reject where the adjusted p-value is below alpha."""
+    p = np.asarray(p_values, dtype=float)
+    m = len(p)
+    if m == 0:
+        return p
+    order = np.argsort(p, kind="stable")
+    stepped = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out = np.empty(m)
+    out[order] = np.minimum(1.0, stepped)
+    return out
 
 
 def rankdata(values: Sequence[float]) -> np.ndarray:

@@ -56,7 +56,8 @@ def run_spec(spec: dict[str, Any], on_epoch: EpochFn | None = None) -> dict[str,
     t = time.perf_counter()
     data = prepare(task, spec.get("data_dir"), backend=spec["backend"])
     data_s = time.perf_counter() - t
-    result = train(backend, task, data, int(spec["seed"]), on_epoch=on_epoch, import_s=import_s)
+    result = train(backend, task, data, int(spec["seed"]), on_epoch=on_epoch, import_s=import_s,
+                   epoch_test=bool(spec.get("epoch_test")))
     result.metrics["peak_host_memory"] = peak_host_memory()
     outcome = {"status": "failed", "error": result.error} if result.error else {"status": "ok"}
     return {

@@ -52,7 +52,11 @@ def train(
     seed: int,
     on_epoch: EpochCallback | None = None,
     import_s: float = 0.0,
+    epoch_test: bool = False,
 ) -> TrainResult:
+    """Train one run. ``epoch_test`` (tuning-table builds only) also scores the test split
+    after every epoch, outside every clock above, into the curve as ``test_<metric>`` with its
+    seconds as ``test_s``; the model and the data order are untouched, so the run is the same."""
     res = TrainResult(timings={"import_s": import_s})
     spec = task.spec
     augmentation = options(task)  # {} when the task has none or augment=none
@@ -87,6 +91,8 @@ def train(
         res.curve.append({"epoch": epoch, "loss": float(loss), f"val_{spec.metric}": value,
                           "prep_s": tb - ta, "epoch_s": tc - tb, "eval_s": td - tc,
                           "wall_s": wall})
+        if epoch_test:
+            res.curve[-1].update(_epoch_test(backend, state, task, data))
         if not (np.isfinite(loss) and np.isfinite(value)):
             res.stopped_by = "diverged"
             res.error = (f"diverged at epoch {epoch}: training loss {float(loss)}, "
@@ -135,6 +141,15 @@ def _throughput(res: TrainResult, n: int) -> None:
     res.timings["warmup_overhead_s"] = overhead
     startup = res.timings.get("import_s", 0.0) + res.timings["build_s"] + overhead
     res.metrics["startup_time"] = startup
+
+
+def _epoch_test(backend: Backend, state: Any, task: ResolvedTask, data: TaskData
+                ) -> dict[str, float]:
+    t = time.perf_counter()
+    scores = evaluate(task.spec.is_classification, data.y_test,
+                      backend.predict(state, data.x_test, 1024), full=False)
+    backend.synchronize()
+    return {f"test_{task.spec.metric}": objective(task, scores), "test_s": time.perf_counter() - t}
 
 
 def _test(backend: Backend, state: Any, task: ResolvedTask, data: TaskData, res) -> None:

@@ -28,6 +28,8 @@ def synthetic_objective(spec: dict[str, Any], on_epoch=None) -> dict[str, Any]:
         time.sleep(float(p["epoch_sleep"]))
         value = final + 1.0 / epoch
         curve.append({"epoch": epoch, "val_objective": value})
+        if spec.get("epoch_test"):  # as training.loop does for tuning-table builds
+            curve[-1].update(test_objective=value + 0.05, test_s=0.0)
         report = {"epoch": epoch, "value": value, "loss": value, "epochs": int(p["epochs"]),
                   "elapsed_s": time.perf_counter() - t0}
         if on_epoch is not None and not on_epoch(report):

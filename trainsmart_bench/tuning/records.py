@@ -75,11 +75,15 @@ class StudyConfig:
     budget_epochs: int | None = None
     timeout: float = DEFAULT_TRIAL_TIMEOUT
     threads: int = 1
+    table: str | None = None  # digest of the tuning table that answers the trials, if any
+    workers: int = 1  # trials in flight (table studies simulate them)
 
     @property
     def study_id(self) -> str:
         prof = f"@{self.profile}" if self.profile else ""
-        return (f"{self.task}{prof}__{self.backend}__{self.device}__{self.tuner}"
+        on = f"__table-{self.table[:8]}" if self.table else ""
+        w = f"__w{self.workers}" if self.workers != 1 else ""
+        return (f"{self.task}{prof}__{self.backend}__{self.device}__{self.tuner}{on}{w}"
                 f"__study{self.study_seed}")
 
     def identity(self, data_dir: str | None = None) -> dict[str, Any]:
@@ -89,6 +93,9 @@ class StudyConfig:
         from trainsmart_bench.execution.identity import dataset_checksum, framework_versions
         from trainsmart_bench.tasks import resolve_task
 
+        if self.table:  # nothing trains: the table's digest covers data, frameworks and runs
+            return {**{k: getattr(self, k) for k in IDENTITY}, "table": self.table,
+                    "workers": self.workers, "suite_version": __version__}
         dataset = resolve_task(self.task).dataset
         return {**{k: getattr(self, k) for k in IDENTITY},
                 "dataset": {"name": dataset, "checksum": dataset_checksum(dataset, data_dir)},
@@ -146,11 +153,17 @@ def best_so_far(records: Sequence[TrialRecord], direction: Direction) -> list[fl
 
 def summarize(config: StudyConfig, records: Sequence[TrialRecord], direction: Direction,
               library: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> dict:
+    """The study's summary; besides best so far over trials and seconds, over epochs trained
+    and, for simulated studies, over the simulated wall clock (each trial's ``finished_at``)."""
     curve = best_so_far(records, direction)
-    elapsed, over_seconds = 0.0, []
+    elapsed, over_seconds, epochs, over_epochs, wall = 0.0, [], 0, [], []
     for r, b in zip(records, curve):
         elapsed += r.seconds
+        epochs += r.epochs
         over_seconds.append([round(elapsed, 6), b])
+        over_epochs.append([epochs, b])
+        if "finished_at" in r.timings:
+            wall.append([round(float(r.timings["finished_at"]), 6), b])
     ok = [r for r in records if r.status is Status.OK and r.value is not None]
     best = None
     for r in ok:
@@ -171,6 +184,8 @@ def summarize(config: StudyConfig, records: Sequence[TrialRecord], direction: Di
         "best": None if best is None else {"trial": best.trial, "value": best.value,
                                            "test_value": best.test_value, "config": best.config},
         "best_so_far_trials": curve, "best_so_far_seconds": over_seconds,
+        "best_so_far_epochs": over_epochs,
+        **({"best_so_far_wallclock": wall} if wall else {}),
         "tuner_s": tuner_s, "tuner_s_per_trial": sum(tuner_s.values()) / n,
         **(extra or {}),
     }

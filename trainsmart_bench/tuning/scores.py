@@ -11,9 +11,15 @@ reads the same for accuracy and for RMSE.
 * normalized score, Bayesmark-style: ``(loss - optimum) / (random median - optimum)``, where
   optimum = the best final value any study of any tuner found and random median = the median
   final best of random search: 0 = the best known, 1 = as good as random search, > 1 = worse;
-* ranks: pairwise two-sided Mann-Whitney U tests (``results.stats.mann_whitney``); a tuner's
-  rank is 1 + the number of tuners whose final best is significantly better than its own at
-  ``alpha``.
+* ranks: pairwise two-sided Mann-Whitney U tests (``results.stats.mann_whitney``) of every
+  pair of tuners, their p-values adjusted together with Holm's method (``results.stats.holm``);
+  a tuner's rank is 1 + the number of tuners whose final best is significantly better than its
+  own at ``alpha`` after the adjustment;
+* regret (table studies): the final best's distance to the best validation value recorded in
+  the table, in task units (0 = found the table's best configuration);
+* average rank over the budget: studies are paired by seed; at every trial of every seed the
+  tuners are ranked by best so far (ties share the average rank, no value yet ranks last), and
+  a tuner's average rank is the mean over trials and seeds (lower is better).
 """
 
 from __future__ import annotations
@@ -25,7 +31,13 @@ from typing import Any
 
 import numpy as np
 
-from trainsmart_bench.results.stats import Summary, bootstrap_median, mann_whitney
+from trainsmart_bench.results.stats import (
+    Summary,
+    bootstrap_median,
+    holm,
+    mann_whitney,
+    rankdata,
+)
 
 REFERENCE = "random"
 
@@ -42,18 +54,61 @@ def normalize(loss: np.ndarray, optimum: float, reference: float) -> np.ndarray:
     return (loss - optimum) / span
 
 
-def ranks(finals: Mapping[str, Sequence[float]], alpha: float = 0.05) -> dict[str, int]:
-    """1 + how many tuners are significantly better (lower loss), pairwise Mann-Whitney U."""
-    out = {}
-    for a, xa in finals.items():
-        beaten_by = 0
-        for b, xb in finals.items():
-            if a == b or len(xa) == 0 or len(xb) == 0:
-                continue
-            if np.median(xb) < np.median(xa) and mann_whitney(xa, xb).p < alpha:
-                beaten_by += 1
-        out[a] = 1 + beaten_by
+@dataclass(frozen=True)
+class Pair:
+    """One pairwise comparison: ``better`` has the lower median loss."""
+
+    better: str
+    worse: str
+    p: float  # two-sided Mann-Whitney U
+    p_holm: float  # Holm-adjusted over every pair of the comparison
+    significant: bool
+
+
+def pairwise(finals: Mapping[str, Sequence[float]], alpha: float = 0.05) -> list[Pair]:
+    """Every pair of tuners with samples, tested and Holm-adjusted together."""
+    names = [t for t, x in finals.items() if len(x)]
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+    raw = [mann_whitney(finals[a], finals[b]).p for a, b in pairs]
+    out = []
+    for (a, b), p, q in zip(pairs, raw, holm(raw)):
+        if np.median(finals[b]) < np.median(finals[a]):
+            a, b = b, a
+        differ = np.median(finals[a]) < np.median(finals[b])
+        out.append(Pair(a, b, float(p), float(q), bool(differ and q < alpha)))
     return out
+
+
+def ranks(finals: Mapping[str, Sequence[float]], alpha: float = 0.05) -> dict[str, int]:
+    """1 + how many tuners are significantly better (lower loss), pairwise Mann-Whitney U with
+    Holm's adjustment over all pairs."""
+    out = {t: 1 for t in finals}
+    for pair in pairwise(finals, alpha):
+        out[pair.worse] += pair.significant
+    return out
+
+
+def average_ranks(summaries: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    """Mean rank of best so far over trials and over seeds present for every tuner."""
+    direction = summaries[0]["direction"]
+    by: dict[str, dict[int, np.ndarray]] = {}
+    for s in summaries:
+        curve = as_loss(s["best_so_far_trials"], direction)
+        mine = by.setdefault(s["config"]["tuner"], {})
+        mine[int(s["config"].get("study_seed", len(mine)))] = curve
+    tuners = sorted(by)
+    seeds = sorted(set.intersection(*(set(v) for v in by.values())))
+    if len(tuners) < 2 or not seeds:
+        return {}
+    total = {t: [] for t in tuners}
+    for seed in seeds:
+        n = min(len(by[t][seed]) for t in tuners)
+        grid = np.array([by[t][seed][:n] for t in tuners])  # tuners x trials
+        grid = np.where(np.isfinite(grid), grid, np.inf)  # no value yet: ranks last
+        ranked = np.apply_along_axis(rankdata, 0, grid) if n else grid
+        for i, t in enumerate(tuners):
+            total[t].extend(ranked[i].tolist())
+    return {t: float(np.mean(v)) for t, v in total.items() if v}
 
 
 @dataclass(frozen=True)
@@ -67,6 +122,8 @@ class TunerScore:
     overhead_s: float | None  # suggest + observe + report seconds per trial (median)
     epochs: float | None  # epochs trained per study (median)
     test: Summary  # test score of each study's best config
+    regret: Summary | None = None  # table studies: distance to the table's best value
+    average_rank: float | None = None  # over the budget and the seeds (lower is better)
 
 
 def _finite(values: np.ndarray) -> list[float]:
@@ -95,6 +152,7 @@ def score_tuners(summaries: Sequence[Mapping[str, Any]], alpha: float = 0.05,
     seen = [v for cs in curves.values() for c in cs for v in c if np.isfinite(v)]
     worst = max(seen) if seen else math.nan  # stands in for trials before a first success
     sign = -1.0 if direction == "max" else 1.0
+    avg = average_ranks(summaries)
     out = []
     for t, ss in by_tuner.items():
         aucs = [float(np.mean(np.where(np.isfinite(c), c, worst))) for c in curves[t] if len(c)]
@@ -107,6 +165,22 @@ def score_tuners(summaries: Sequence[Mapping[str, Any]], alpha: float = 0.05,
             overhead_s=float(np.median([s["tuner_s_per_trial"] for s in ss])),
             epochs=float(np.median([s["epochs"] for s in ss])),
             test=bootstrap_median([(s.get("best") or {}).get("test_value") for s in ss]),
+            regret=_regret(ss, finals[t], direction), average_rank=avg.get(t),
         ))
     return sorted(out, key=lambda r: (r.rank, math.inf if r.normalized.median is None
                                       else r.normalized.median))
+
+
+def table_best(summary: Mapping[str, Any]) -> float | None:
+    """The best value of the table a study ran on (None for a study that trained)."""
+    table = summary.get("table")
+    return table.get("best") if isinstance(table, Mapping) else None
+
+
+def _regret(summaries: Sequence[Mapping[str, Any]], finals: np.ndarray,
+            direction: str) -> Summary | None:
+    best = [table_best(s) for s in summaries]
+    if any(b is None for b in best):
+        return None
+    regret = finals - as_loss(best, direction)  # a failed study (nan) drops out
+    return bootstrap_median(_finite(regret))

@@ -22,9 +22,10 @@ loop goes on numbering from there.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -83,17 +84,23 @@ def run_study(
     timeout: float = DEFAULT_TRIAL_TIMEOUT, threads: int = 1, resume: bool = True,
     evaluator: Evaluator | None = None, tuner_options: Mapping[str, Any] | None = None,
     on_trial: Callable[[TrialRecord], None] | None = None,
+    table: Any = None, workers: int = 1,
 ) -> Study:
     """Run (or resume) one study; returns its summary and trial records.
 
     ``params`` pins hyperparameters (they leave the search space). ``evaluator`` replaces the
-    process-per-trial evaluation (tests); with ``ray_address`` trials run as Ray tasks.
+    process-per-trial evaluation (tests); with ``ray_address`` trials run as Ray tasks. With
+    ``table`` (a ``tuning.table.Table`` or its path) the trials are answered from the table
+    with ``workers`` in flight on simulated time (``tuning.simulate``).
     """
     if budget_trials < 1:
         raise ConfigError("a study needs a budget of at least one trial")
     config = StudyConfig(task, backend, tuner_name, int(study_seed), device, profile,
                          dict(params or {}), int(budget_trials), budget_seconds, budget_epochs,
                          float(timeout), int(threads))
+    if table is not None:
+        return _table_study(config, table, int(workers), Path(store_dir), resume,
+                            dict(tuner_options or {}), on_trial)
     run = StudyRun(config, Path(store_dir), data_dir, resume, dict(tuner_options or {}),
                    on_trial)
     owned = evaluator is None
@@ -112,8 +119,41 @@ def run_study(
             evaluator.close()
 
 
+def _table_study(config: StudyConfig, table: Any, workers: int, store: Path, resume: bool,
+                 tuner_options: dict[str, Any], on_trial: Callable | None) -> Study:
+    """A study answered from a table; a finished one of the same identity is reused."""
+    from trainsmart_bench.tuning.simulate import (
+        TableEvaluator,
+        check_table,
+        run_simulated,
+        write_trials,
+    )
+
+    if workers < 1:
+        raise ConfigError("a study needs at least one worker")
+    evaluator = TableEvaluator(table)
+    t = evaluator.table
+    check_table(t, config.task, config.backend, config.device, config.profile)
+    config = replace(config, table=t.digest, workers=workers)
+    path = store / config.study_id / SUMMARY_FILE
+    old = json.loads(path.read_text()) if resume and path.is_file() else {}
+    if (old.get("state") == "finished" and old.get("config") == asdict(config)
+            and old.get("identity") == digest(config.identity())):
+        return Study(config, old, [], path.parent)
+    run = StudyRun(config, store, None, False, tuner_options, on_trial)
+    run.extra = {"table": {"digest": t.digest, "path": str(t.path), "workers": workers,
+                           "best": t.best_value(), "configs": len(t.primary()),
+                           "max_epochs": t.max_epochs}}
+    run.path.mkdir(parents=True, exist_ok=True)
+    run_simulated(run, evaluator, workers)
+    write_trials(run.path, run.records)
+    return run._finish(evaluator)
+
+
 class StudyRun:
     """The state of one study while it runs: tuner, records, clocks."""
+
+    extra: dict[str, Any] = {}  # more for the summary (a table study's table)
 
     def __init__(self, config: StudyConfig, store: Path, data_dir: str | None, resume: bool,
                  tuner_options: dict[str, Any], on_trial: Callable | None) -> None:
@@ -131,7 +171,8 @@ class StudyRun:
         self.library = {"import": self.tuner.primary_import,
                         "version": self.tuner.library_version()}
         if not resume:  # start afresh: an earlier study's records must not mix with this one
-            for old in [*self.path.glob("trial-*.json"), self.path / SUMMARY_FILE]:
+            for old in [*self.path.glob("trial-*.json"), self.path / SUMMARY_FILE,
+                        self.path / "trials.json.gz"]:
                 old.unlink(missing_ok=True)
         self.identity = config.identity(data_dir)
         self.records: list[TrialRecord] = self._restore()
@@ -188,7 +229,7 @@ class StudyRun:
         extra = {"space": self.space.to_dict(), "metric": self.task.metric,
                  "identity_fields": self.identity, "identity": digest(self.identity),
                  "evaluation": getattr(evaluator, "where", type(evaluator).__name__),
-                 "env": environment()}
+                 "env": environment(), **self.extra}
         summary = summarize(self.config, self.records, self.task.direction, self.library, extra)
         atomic_write_json(self.path / SUMMARY_FILE, summary)
         return Study(self.config, summary, list(self.records), self.path)

@@ -1,0 +1,163 @@
+"""``trainsmart tune --table FILE``: tuner comparisons on tuning tables (``tuning.compare``)."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from trainsmart_bench.cli.options import parse_overrides
+from trainsmart_bench.errors import ConfigError
+
+console = Console(highlight=False)
+
+
+def _workers(text: str) -> list[int]:
+    try:
+        out = [int(w) for w in text.split(",") if w.strip()]
+    except ValueError:
+        out = []
+    if not out or min(out) < 1:
+        raise ConfigError(f"--workers {text!r}: positive integers, e.g. 1,4,16")
+    return out
+
+
+def tune_tables(args, tuners: list[str]) -> int:
+    from trainsmart_bench.tuning.compare import DEFAULT_STUDIES, run_comparison
+    from trainsmart_bench.tuning.table import Table
+
+    studies = DEFAULT_STUDIES if args.studies is None else args.studies
+    if args.trials < 1 or studies < 1:
+        raise ConfigError("--trials and --studies must be at least 1")
+    if not 0 < args.target_quantile < 1:
+        raise ConfigError("--target-quantile must be between 0 and 1")
+    workers = _workers(args.workers)
+    params = parse_overrides(args.set)
+    per_task: dict[str, dict[str, dict[str, float]]] = {}  # unit -> task -> tuner -> ttt
+    for path in args.table.split(","):
+        table = Table.load(path)
+        if args.task and args.task != table.header["task"]:
+            raise ConfigError(f"{path} is a table of {table.header['task']}, not {args.task}")
+        progress = _Progress(len(tuners) * studies * len(workers))
+        groups = run_comparison(table, tuners, studies, args.trials, args.results, workers,
+                                budget_seconds=args.seconds, budget_epochs=args.epochs_budget,
+                                params=params, resume=args.resume, on_study=progress)
+        console.print(f"[bold]{path}[/]: {len(tuners)} tuners x {studies} studies x "
+                      f"{args.trials} trials, W={','.join(map(str, workers))}: "
+                      f"{progress.elapsed():.1f} s (table {table.digest}, "
+                      f"{len(table.primary())} configurations)", soft_wrap=True)
+        _report(table, groups, args, per_task)
+    if per_task:
+        print_profiles(per_task)
+    console.print(f"records: {args.results}")
+    return 0
+
+
+class _Progress:
+    def __init__(self, total: int) -> None:
+        self.total, self.done, self.t0 = total, 0, time.perf_counter()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def __call__(self, _summary) -> None:
+        self.done += 1
+        if self.done % max(1, self.total // 10) == 0 or self.done == self.total:
+            console.print(f"  {self.done}/{self.total} studies, {self.elapsed():.0f} s",
+                          style="dim")
+
+
+def _report(table, groups, args, per_task) -> None:
+    from trainsmart_bench.tuning.compare import by_workers, compare, table_target
+
+    target = table_target(table, args.target_quantile)
+    label = f"{table.header['task']} (table {table.digest[:8]})"
+    for w, summaries in sorted(groups.items()):
+        c = compare(summaries, target, args.alpha)
+        print_scores(f"{label}, W={w}", c, args.alpha)
+        print_pairs(c.pairs)
+        print_to_target(c, args.target_quantile)
+        if w == min(groups):
+            for unit, times in c.to_target.items():
+                per_task.setdefault(unit, {})[label] = {t: v.median for t, v in times.items()}
+    if len(groups) > 1:
+        print_workers(label, *by_workers(groups))
+
+
+def _ci(s, digits: str = ".3g") -> str:
+    if s is None or s.median is None:
+        return "n/a"
+    return f"{s.median:{digits}} ({s.low:{digits}}-{s.high:{digits}})"
+
+
+def print_scores(label: str, c, alpha: float) -> None:
+    """The scores of one comparison, narrow enough for 80 columns."""
+    t = RichTable(title=f"{label}: final regret of validation {c.metric} ({c.direction}), "
+                        "median (95% interval) over studies")
+    for col in ("tuner", "n", "regret", "normalized", "rank", "avg rank", "epochs",
+                "ms/trial"):
+        t.add_column(col, no_wrap=col == "tuner")
+    for s in c.scores:
+        t.add_row(s.tuner, str(s.studies), _ci(s.regret), _ci(s.normalized, ".2f"),
+                  str(s.rank), "n/a" if s.average_rank is None else f"{s.average_rank:.2f}",
+                  "n/a" if s.epochs is None else f"{s.epochs:g}",
+                  "n/a" if s.overhead_s is None else f"{s.overhead_s * 1e3:.1f}")
+    console.print(t)
+    console.print("regret: distance to the table's best value; normalized: 0 = best any study "
+                  "found, 1 = random search's median; rank: 1 + tuners significantly better "
+                  f"(pairwise Mann-Whitney U, Holm-adjusted, alpha={alpha}); avg rank: of best "
+                  "so far over trials and seeds; epochs per study; tuner ms per trial",
+                  style="dim")
+
+
+def print_pairs(pairs) -> None:
+    sig = [p for p in pairs if p.significant]
+    text = "; ".join(f"{p.better} < {p.worse} (p={p.p_holm:.2g})" for p in sig)
+    console.print(f"significant after Holm ({len(sig)} of {len(pairs)} pairs): {text or 'none'}",
+                  soft_wrap=True)
+
+
+def _fmt(v: float, digits: str = ".3g") -> str:
+    return "miss" if not math.isfinite(v) else format(v, digits)
+
+
+def print_to_target(c, q: float) -> None:
+    t = RichTable(title=f"time to target: validation {c.metric} {c.target:.4g} (the table's "
+                        f"best {q:g}), median over studies (reached/studies)")
+    for col in ("tuner", "trials", "epochs", "simulated s"):
+        t.add_column(col)
+    tuners = sorted(c.to_target["trials"])
+    for name in tuners:
+        cells = [c.to_target[u][name] for u in ("trials", "epochs", "seconds")]
+        t.add_row(name, *[f"{_fmt(v.median)} ({v.reached}/{v.studies})" for v in cells])
+    console.print(t)
+
+
+def print_workers(label: str, checkpoint: float, rows) -> None:
+    t = RichTable(title=f"{label}: workers; regret median [95% interval]")
+    for col in ("tuner", "W", "final regret", "sim. wall s", f"regret at {checkpoint:.0f} s"):
+        t.add_column(col)
+    for r in sorted(rows, key=lambda r: (r.tuner, r.workers)):
+        t.add_row(r.tuner, str(r.workers), r.regret.format(), f"{r.wallclock:.0f}",
+                  _fmt(r.regret_at, ".4g"))
+    console.print(t)
+    console.print(f"regret at {checkpoint:.0f} s: what each study had found when the studies "
+                  "with the most workers were done (median of their simulated wall clocks)",
+                  style="dim")
+
+
+def print_profiles(per_task) -> None:
+    from trainsmart_bench.tuning.targets import TAU_MAX, profile_score, profiles
+
+    t = RichTable(title=f"performance profiles over {len(next(iter(per_task.values())))} "
+                        f"table(s): area under rho(tau), tau in [1, {TAU_MAX:g}]")
+    units = list(per_task)
+    t.add_column("tuner")
+    for u in units:
+        t.add_column(f"by {u}")
+    prof = {u: profiles(per_task[u]) for u in units}
+    for name in sorted(prof[units[0]]):
+        t.add_row(name, *[f"{profile_score(prof[u][name]):.3f}" for u in units])
+    console.print(t)
