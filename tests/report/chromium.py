@@ -56,6 +56,7 @@ class Chromium:
         self.size = (width, height)
         self._buf, self._next = b"", 0
         self.session: str | None = None
+        self.target: str | None = None
         self.load: PageLoad | None = None
 
     def close(self) -> None:
@@ -124,8 +125,10 @@ class Chromium:
 
     def open(self, url: str, ready: str = "document.readyState === 'complete'",
              timeout: float = 30) -> PageLoad:
-        """A new tab at ``url``; ready when the JavaScript expression ``ready`` is true."""
-        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        """A new tab at ``url`` (the previous one closed); ready when ``ready`` is true."""
+        if self.target is not None:
+            self.send("Target.closeTarget", {"targetId": self.target})
+        self.target = target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         self.session = self.send("Target.attachToTarget",
                                  {"targetId": target, "flatten": True})["sessionId"]
         for domain in ("Page", "Runtime", "Log", "Network"):
@@ -152,13 +155,20 @@ class Chromium:
             self.evaluate("1")
             time.sleep(0.05)
 
-    def screenshot(self, path: Path, max_height: int = 4000) -> int:
-        """The whole page (up to ``max_height`` pixels) as a PNG; returns its size in bytes."""
-        size = self.send("Page.getLayoutMetrics", session=self.session)["cssContentSize"]
-        clip = {"x": 0, "y": 0, "width": max(size["width"], self.size[0]),
-                "height": min(max(size["height"], self.size[1]), max_height), "scale": 1}
-        shot = self.send("Page.captureScreenshot", {"format": "png", "clip": clip,
-                                                    "captureBeyondViewport": True}, self.session)
+    def screenshot(self, path: Path, full_page: bool = True, max_height: int = 4000) -> int:
+        """A PNG of the viewport, or of the whole page up to ``max_height`` pixels; its size.
+
+        A whole-page capture resizes the page while it draws: pages that redraw on resize (asv's
+        graphs) are better taken as the viewport.
+        """
+        w, h = self.size
+        params: dict[str, Any] = {"format": "png"}
+        if full_page:
+            size = self.send("Page.getLayoutMetrics", session=self.session)["cssContentSize"]
+            params["clip"] = {"x": 0, "y": 0, "width": max(size["width"], w),
+                              "height": min(max(size["height"], h), max_height), "scale": 1}
+            params["captureBeyondViewport"] = True
+        shot = self.send("Page.captureScreenshot", params, self.session)
         data = base64.b64decode(shot["data"])
         path.write_bytes(data)
         return len(data)

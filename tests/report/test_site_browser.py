@@ -87,7 +87,8 @@ def check(browser: Chromium, base: str, path: str, name: str, ready: str, tmp_pa
     outside = [u for u in load.requests if not u.startswith((base, "data:"))]
     assert outside == [], f"{path} asked the network for {outside}"
     shot = tmp_path / f"{name}.png"
-    size = browser.screenshot(shot)
+    size = browser.screenshot(shot, full_page=not path.startswith("asv/"))
+    assert load.errors == [], f"{path}, while taking the screenshot: {load.errors}"
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and size > 10_000
     print(f"\n{name}: ready in {load.seconds:.2f}s, {len(load.requests)} requests, "
           f"screenshot {size:,} bytes")
