@@ -13,6 +13,7 @@ import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from trainsmart_bench.errors import ChecksumError, DataError, OfflineError, UnsafeArchiveError
 
@@ -167,48 +168,42 @@ def _all(name: str) -> bool:
 def _extract_tar(archive: Path, dest: Path, keep: Callable[[str], bool]) -> None:
     with tarfile.open(archive, "r:*") as tar:
         members = tar.getmembers()  # reads to the end: a truncated archive fails here
-        for m in members:
-            _safe_name(m.name, archive)
-            if not (m.isfile() or m.isdir()):
-                raise UnsafeArchiveError(
-                    f"{archive.name}: member {m.name!r} is a link or special file; refusing to "
-                    "extract. Dataset archives hold only regular files and directories."
-                )
-        for m in members:
-            if not keep(m.name):
-                continue
-            target = dest / _safe_name(m.name, archive)
-            if m.isdir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            src = tar.extractfile(m)
-            assert src is not None
-            with src, open(target, "wb") as out:
-                shutil.copyfileobj(src, out, CHUNK)
+        _write_members(archive, dest, keep, [
+            (m.name, m.isdir(), m.isfile() or m.isdir(),
+             lambda m=m: tar.extractfile(m)) for m in members])
 
 
 def _extract_zip(archive: Path, dest: Path, keep: Callable[[str], bool]) -> None:
     with zipfile.ZipFile(archive) as zf:
-        infos = zf.infolist()
-        for info in infos:
-            _safe_name(info.filename, archive)
-            mode = (info.external_attr >> 16) & 0o170000
-            if mode not in (0, 0o100000, 0o040000):
-                raise UnsafeArchiveError(
-                    f"{archive.name}: member {info.filename!r} is a link or special file; "
-                    "refusing to extract."
-                )
-        for info in infos:
-            if not keep(info.filename):
-                continue
-            target = dest / _safe_name(info.filename, archive)
-            if info.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(info) as src, open(target, "wb") as out:
-                shutil.copyfileobj(src, out, CHUNK)
+        _write_members(archive, dest, keep, [
+            (i.filename, i.is_dir(), (i.external_attr >> 16) & 0o170000 in (0, 0o100000, 0o040000),
+             lambda i=i: zf.open(i)) for i in zf.infolist()])
+
+
+Member = tuple[str, bool, bool, Callable[[], Any]]  # name, is a directory, is plain, opener
+
+
+def _write_members(archive: Path, dest: Path, keep: Callable[[str], bool],
+                   members: list[Member]) -> None:
+    """Check every member first (names inside ``dest``, only files and directories), then
+    write the ones ``keep`` wants."""
+    for name, _, plain, _ in members:
+        _safe_name(name, archive)
+        if not plain:
+            raise UnsafeArchiveError(
+                f"{archive.name}: member {name!r} is a link or special file; refusing to "
+                "extract. Dataset archives hold only regular files and directories."
+            )
+    for name, is_dir, _, opener in members:
+        if not keep(name):
+            continue
+        target = dest / _safe_name(name, archive)
+        if is_dir:
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with opener() as src, open(target, "wb") as out:
+            shutil.copyfileobj(src, out, CHUNK)
 
 
 def find_dir(root: Path, predicate, max_depth: int = 3) -> Path | None:
