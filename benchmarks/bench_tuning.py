@@ -1,6 +1,7 @@
 """Tuning benchmarks: per task x tuner, one study (trials in their own processes) whose
 best validation value, test value of the best config, tuner time and study time are tracked;
-and the tuners' own cost per trial on the synthetic objective."""
+the tuners' own cost per trial on the synthetic objective; and, per tuner, studies on the
+committed digits-mlp tuning table (regret and time-to-target, answered from recorded runs)."""
 
 from trainsmart_bench.bench import tuning
 
@@ -66,3 +67,33 @@ class TunerOverhead:
         return self.value
 
     track_overhead_per_trial.unit = "seconds"
+
+
+class TableStudy:
+    """Per tuner: median over 10 studies x 50 trials on the digits-mlp tuning table."""
+
+    params = tuning.overhead_params()
+    param_names = ["tuner"]
+    rounds = 1
+    timeout = 1800
+
+    def setup_cache(self):
+        return tuning.table_comparisons(self.params[0])
+
+    def setup(self, results, tuner):
+        self.result = tuning.table_result(results, tuner)
+
+    def track_table_regret(self, results, tuner):
+        return self.result["regret"]
+
+    track_table_regret.unit = tuning.TABLE_METRICS["regret"]
+
+    def track_table_trials_to_target(self, results, tuner):
+        return self.result["trials_to_target"]
+
+    track_table_trials_to_target.unit = tuning.TABLE_METRICS["trials_to_target"]
+
+    def track_table_seconds_to_target(self, results, tuner):
+        return self.result["seconds_to_target"]
+
+    track_table_seconds_to_target.unit = tuning.TABLE_METRICS["seconds_to_target"]

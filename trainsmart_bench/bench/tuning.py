@@ -1,8 +1,13 @@
-"""What benchmarks/bench_tuning.py calls: one study per task x tuner, and tuner overhead.
+"""What benchmarks/bench_tuning.py calls: one study per task x tuner, tuner overhead, and
+tuner studies on a tuning table.
 
 A study (``trainsmart_bench.tuning.study.run_study``: every trial in its own process) runs once per
 asv run and cell, in the memo directory of ``setup_cache``; every metric reads its summary.
 Tuners whose library is missing, and tasks whose dataset is not cached, are skipped (n/a).
+
+Table studies (``table_comparison``): ``TABLE_STUDIES`` studies of ``TABLE_TRIALS`` trials per
+tuner on the committed ``tables/digits-mlp-torch.json.gz`` (or ``$TRAINSMART_TABLE``), answered
+in-process from the table (``tuning.compare``); a missing table is n/a.
 """
 
 from __future__ import annotations
@@ -97,3 +102,54 @@ def overhead_per_trial(tuner: str) -> float:
 
 def unit(metric: str) -> str:
     return STUDY_METRICS[metric][1]
+
+
+ENV_TABLE = "TRAINSMART_TABLE"
+TABLE = Path(__file__).resolve().parents[2] / "tables" / "digits-mlp-torch.json.gz"
+TABLE_STUDIES, TABLE_TRIALS = 10, 50
+TABLE_METRICS = {"regret": "objective", "trials_to_target": "trials",
+                 "seconds_to_target": "simulated seconds"}
+
+
+def table_comparison(tuner: str) -> dict[str, float]:
+    """Median regret and time-to-target of ``tuner`` over the table studies (run here)."""
+    import math
+    import tempfile
+
+    from trainsmart_bench.tuning.compare import compare, run_comparison
+    from trainsmart_bench.tuning.table import TARGET_QUANTILE, Table
+
+    path = Path(os.environ.get(ENV_TABLE) or TABLE)
+    if not path.is_file():
+        raise NotImplementedError(f"no tuning table at {path} (trainsmart table build)")
+    table = Table.load(path)
+    with _skip_missing_library(), tempfile.TemporaryDirectory() as store:
+        groups = run_comparison(table, [tuner], TABLE_STUDIES, TABLE_TRIALS, store)
+    c = compare(groups[1], table.quantile(TARGET_QUANTILE))
+    (score,) = c.scores
+
+    def finite(v: float) -> float:
+        return v if math.isfinite(v) else float("nan")  # asv stores nan as a failed value
+
+    return {"regret": score.regret.median,
+            "trials_to_target": finite(c.to_target["trials"][tuner].median),
+            "seconds_to_target": finite(c.to_target["seconds"][tuner].median)}
+
+
+def table_comparisons(tuners: list[str]) -> dict[str, dict[str, Any]]:
+    """``table_comparison`` of each tuner, once per asv run; why a tuner has none, if so."""
+    out: dict[str, dict[str, Any]] = {}
+    for tuner in tuners:
+        try:
+            out[tuner] = table_comparison(tuner)
+        except NotImplementedError as exc:
+            out[tuner] = {"skip": str(exc)}
+    return out
+
+
+def table_result(results: dict[str, dict[str, Any]], tuner: str) -> dict[str, Any]:
+    """One tuner's results; NotImplementedError (n/a) where it has none."""
+    result = results.get(tuner) or {"skip": f"{tuner} was not run"}
+    if "skip" in result:
+        raise NotImplementedError(result["skip"])
+    return result

@@ -106,12 +106,24 @@ def parse(records: Sequence[Mapping[str, Any]]) -> tuple[dict[str, dict], dict[s
     return summaries, trials, problems
 
 
+def table_of(s: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The tuning table a study's trials were answered from (None: they trained)."""
+    t = s.get("table")
+    return t if isinstance(t, Mapping) and isinstance(t.get("digest"), str) else None
+
+
 def _view(sid: str, s: Mapping[str, Any]) -> StudyView:
     cfg = s["config"]
     group = (f"{cfg['task']}{'@' + str(cfg['profile']) if cfg.get('profile') else ''} \u00b7 "
              f"{cfg.get('backend', '?')} \u00b7 {cfg.get('device', '?')}")
+    table = table_of(s)
+    if table:  # a table study is compared only with studies on the same table and workers
+        workers = int(num(cfg.get("workers")) or 1)
+        group += f" \u00b7 table {table['digest'][:8]}" + (f" \u00b7 W={workers}"
+                                                           if workers > 1 else "")
     counts = s.get("status_counts") if isinstance(s.get("status_counts"), Mapping) else {}
-    seconds = tuple((float(p[0]), num(p[1])) for p in s["best_so_far_seconds"]
+    clock = s.get("best_so_far_wallclock") if table else None  # simulated: no tuner seconds
+    seconds = tuple((float(p[0]), num(p[1])) for p in (clock or s["best_so_far_seconds"])
                     if isinstance(p, (list, tuple)) and len(p) == 2 and num(p[0]) is not None)
     return StudyView(sid, group, cfg["tuner"], s["direction"],
                      tuple(num(v) for v in s["best_so_far_trials"]), seconds,

@@ -10,12 +10,18 @@ from trainsmart_bench.report.charts import Series, Style, styles
 from trainsmart_bench.report.fmt import DASH, esc, fmt_num, fmt_seconds
 from trainsmart_bench.report.model import Problem
 from trainsmart_bench.report.plots import legend, line_chart
-from trainsmart_bench.report.tuning import Band, StudyView, by_time, by_trial, studies
+from trainsmart_bench.report.tuning import Band, StudyView, by_time, by_trial, studies, table_of
+from trainsmart_bench.report.tuning_targets import (
+    profiles_section,
+    table_note,
+    time_to_target_table,
+)
 from trainsmart_bench.results.stats import Summary
 
 HEADS = ("tuner", "studies", "rank \u2193", "normalized score \u2193", "final best",
          "area under best-so-far \u2193", "test score of best config", "overhead / trial \u2193",
          "epochs / study", "trials not ok")
+TABLE_HEADS = ("regret \u2193", "average rank \u2193")  # table studies add these after rank
 
 
 def _summary(s: Summary, digits: int = 4) -> str:
@@ -42,16 +48,22 @@ def _table(views: Sequence[StudyView]) -> str:
     not_ok: dict[str, int] = defaultdict(int)
     for v in done or views:
         not_ok[v.tuner] += v.not_ok
+    tabled = any(s.regret is not None for s in scores)
+    extra = {s.tuner: (f'<td class="num">{_summary(s.regret)}</td><td class="num">'
+                       f'{fmt_num(s.average_rank) if s.average_rank is not None else DASH}</td>'
+                       if tabled else "") for s in scores}
     body = "".join(
         f'<tr><th scope="row">{esc(s.tuner)}</th><td class="num">{s.studies}</td>'
-        f'<td class="num">{s.rank}</td><td class="num">{_summary(s.normalized, 3)}</td>'
+        f'<td class="num">{s.rank}</td>{extra[s.tuner]}'
+        f'<td class="num">{_summary(s.normalized, 3)}</td>'
         f'<td class="num">{_summary(s.final)}</td>'
         f'<td class="num">{fmt_num(s.auc) if s.auc is not None else DASH}</td>'
         f'<td class="num">{_summary(s.test)}</td><td class="num">{fmt_seconds(s.overhead_s)}</td>'
         f'<td class="num">{fmt_num(s.epochs) if s.epochs is not None else DASH}</td>'
         f'<td class="num">{not_ok[s.tuner]}</td></tr>' for s in scores)
+    heads = (*HEADS[:3], *(TABLE_HEADS if tabled else ()), *HEADS[3:])
     head = "".join(f'<th scope="col"{" class=num" if i else ""}>{h}</th>'
-                   for i, h in enumerate(HEADS))
+                   for i, h in enumerate(heads))
     return (f'{note}<div class="table-wrap"><table class="results"><thead><tr>{head}</tr>'
             f"</thead><tbody>{body}</tbody></table></div>")
 
@@ -69,9 +81,10 @@ def _charts(group: str, views: Sequence[StudyView]) -> str:
     label = f"best so far ({views[0].direction})"
     a = line_chart(_series({t: by_trial(vs) for t, vs in per.items()}, st),
                    f"{group}: best so far vs trials", "trial", label)
+    clock = ("simulated seconds (recorded epoch times)" if table_of(views[0].summary)
+             else "study seconds (suggest + train + observe)")
     b = line_chart(_series({t: by_time(vs, t_max) for t, vs in per.items()}, st),
-                   f"{group}: best so far vs seconds", "study seconds (suggest + train + observe)",
-                   label)
+                   f"{group}: best so far vs seconds", clock, label)
     leg = legend([(t, st[t]) for t in tuners], line=True)
     cap = "median over studies (line) and inter-quartile range (band)"
     return "".join(f"<figure>{c}<figcaption>Best so far vs {w}: {cap}.</figcaption>{leg}</figure>"
@@ -81,7 +94,11 @@ def _charts(group: str, views: Sequence[StudyView]) -> str:
 def _group(group: str, views: Sequence[StudyView]) -> str:
     states = sorted({v.state for v in views} - {"finished"})
     note = (f' <span class="badge timeout">{esc(", ".join(states))}</span>' if states else "")
-    return (f"<h3>{esc(group)}{note}</h3>{_table(views)}"
+    table = table_of(views[0].summary)
+    if table:
+        note += ' <span class="badge">tuning table</span>'
+    return (f"<h3>{esc(group)}{note}</h3>{table_note(views)}{_table(views)}"
+            f"{time_to_target_table(views)}"
             f'<div class="charts">{_charts(group, views)}</div>')
 
 
@@ -96,12 +113,15 @@ def tuning_section(records: list[dict[str, Any]]) -> tuple[str, list[Problem]]:
     for v in views:
         groups[v.group].append(v)
     body = "".join(_group(g, vs) for g, vs in sorted(groups.items()))
+    body += profiles_section(groups)
     trials = sum(len(v.curve) for v in views)
     return ('<section id="tuning"><h2>Tuning studies</h2>'
             f'<p class="meta">{len(views)} studies, {trials} trials. <b>Rank</b>: 1 + the number '
             "of tuners whose final best is significantly better (pairwise Mann-Whitney U, "
-            "p&lt;0.05). <b>Normalized score</b>: (final \u2212 best known) / (random search's "
-            "median final \u2212 best known): 0 = the best any study found, 1 = as good as random "
-            "search. <b>Area under best-so-far</b>: its mean over trials in normalized units. "
-            "<b>Overhead</b>: suggest + observe + report per trial. Intervals: 95% bootstrap.</p>"
+            "Holm-adjusted over all pairs, p&lt;0.05). <b>Normalized score</b>: (final \u2212 "
+            "best known) / (random search's median final \u2212 best known): 0 = the best any "
+            "study found, 1 = as good as random search. <b>Area under best-so-far</b>: its mean "
+            "over trials in normalized units. <b>Overhead</b>: suggest + observe + report per "
+            "trial. Intervals: 95% bootstrap. Groups marked <b>tuning table</b> were answered "
+            "from recorded runs (<code>trainsmart tune --table</code>), not trained.</p>"
             f"{body}</section>", problems)

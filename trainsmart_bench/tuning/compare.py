@@ -32,10 +32,9 @@ from trainsmart_bench.tuning.scores import (
     score_tuners,
     table_best,
 )
-from trainsmart_bench.tuning.table import Table
+from trainsmart_bench.tuning.table import TARGET_QUANTILE, Table
 from trainsmart_bench.tuning.targets import UNITS, TimeToTarget, time_to_target
 
-TARGET_QUANTILE = 0.05
 DEFAULT_STUDIES = 30
 
 

@@ -128,6 +128,7 @@ def _table_study(config: StudyConfig, table: Any, workers: int, store: Path, res
         run_simulated,
         write_trials,
     )
+    from trainsmart_bench.tuning.table import TARGET_QUANTILE
 
     if workers < 1:
         raise ConfigError("a study needs at least one worker")
@@ -143,7 +144,9 @@ def _table_study(config: StudyConfig, table: Any, workers: int, store: Path, res
     run = StudyRun(config, store, None, False, tuner_options, on_trial)
     run.extra = {"table": {"digest": t.digest, "path": str(t.path), "workers": workers,
                            "best": t.best_value(), "configs": len(t.primary()),
-                           "max_epochs": t.max_epochs}}
+                           "max_epochs": t.max_epochs, "target": {
+                               "quantile": TARGET_QUANTILE,
+                               "value": t.quantile(TARGET_QUANTILE)}}}
     run.path.mkdir(parents=True, exist_ok=True)
     run_simulated(run, evaluator, workers)
     write_trials(run.path, run.records)
