@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from trainsmart_bench.errors import ConfigError, MissingDependency
 
@@ -20,18 +20,26 @@ DATASETS: Mapping[str, str] = {
 
 BACKENDS: Mapping[str, str] = {
     "torch": "trainsmart_bench.backends.torch:TorchBackend",
-    "keras": "trainsmart_bench.backends.keras:KerasBackend",
+    "keras": "trainsmart_bench.backends.keras_tf:KerasBackend",  # = keras-tf, the older name
+    "keras-tf": "trainsmart_bench.backends.keras_tf:KerasTFBackend",
+    "keras-jax": "trainsmart_bench.backends.keras_jax:KerasJaxBackend",
+    "keras-torch": "trainsmart_bench.backends.keras_torch:KerasTorchBackend",
     "sklearn": "trainsmart_bench.backends.sklearn:SklearnBackend",
 }
 
 # The pip extra that installs each backend's framework ("" = the core install has it).
-BACKEND_EXTRAS: Mapping[str, str] = {"torch": "torch", "keras": "tf", "sklearn": ""}
+BACKEND_EXTRAS: Mapping[str, str] = {"torch": "torch", "keras": "tf", "keras-tf": "tf",
+                                     "keras-jax": "jax", "keras-torch": "keras-torch",
+                                     "sklearn": ""}
 
 # The distributions whose versions determine a backend's numbers (part of a run's identity);
 # a tuple of alternatives where one of several distributions provides the module.
 BACKEND_DISTRIBUTIONS: Mapping[str, tuple[str | tuple[str, ...], ...]] = {
     "torch": ("torch",),
     "keras": ("keras", ("tensorflow", "tensorflow-cpu")),
+    "keras-tf": ("keras", ("tensorflow", "tensorflow-cpu")),
+    "keras-jax": ("keras", "jax", "jaxlib"),
+    "keras-torch": ("keras", "torch"),
     "sklearn": ("scikit-learn",),
 }
 
@@ -63,14 +71,22 @@ class UnknownNameError(ConfigError, KeyError):
         return str(self.args[0])
 
 
+T = TypeVar("T")
+
+
+def lookup(table: Mapping[str, T], name: str, what: str) -> T:
+    """``table[name]``, or an error that lists the names there are."""
+    try:
+        return table[name]
+    except KeyError:
+        raise UnknownNameError(
+            f"unknown {what} {name!r}; choose one of: {', '.join(table)}") from None
+
+
 def resolve(kind: str, name: str) -> Any:
     """Import and return the object registered as ``name`` under ``kind``."""
     table = KINDS[kind]
-    try:
-        target = table[name]
-    except KeyError:
-        valid = ", ".join(sorted(table))
-        raise UnknownNameError(f"unknown {kind} {name!r}; choose one of: {valid}") from None
+    target = lookup(dict(sorted(table.items())), name, kind)
     module_name, _, attr = target.partition(":")
     return getattr(importlib.import_module(module_name), attr)
 

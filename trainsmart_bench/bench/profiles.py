@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from trainsmart_bench.errors import ConfigError
 from trainsmart_bench.execution.matrix import Cell
+from trainsmart_bench.registry import lookup
 
 ENV_PROFILE = "TRAINSMART_BENCH_PROFILE"
 DEFAULT_PROFILE = "quick"
@@ -118,12 +118,7 @@ PROFILES: Mapping[str, Profile] = MappingProxyType({p.name: p for p in (
 
 
 def get_profile(name: str) -> Profile:
-    try:
-        return PROFILES[name]
-    except KeyError:
-        raise ConfigError(
-            f"unknown benchmark profile {name!r}; choose one of: {', '.join(PROFILES)}"
-        ) from None
+    return lookup(PROFILES, name, "benchmark profile")
 
 
 def current_profile() -> Profile:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trainsmart_bench.errors import ConfigError
+from trainsmart_bench.registry import lookup
 from trainsmart_bench.space import Direction
 from trainsmart_bench.tasks.builtin import TASKS
 from trainsmart_bench.tasks.spec import ModelSpec, ResolvedTask, TaskSpec
@@ -27,9 +27,4 @@ def resolve_task(name: str) -> TaskSpec:
 
 
 def get_task(name: str) -> TaskSpec:
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        raise ConfigError(
-            f"unknown task {name!r}; choose one of: {', '.join(_BY_NAME)}"
-        ) from None
+    return lookup(_BY_NAME, name, "task")
