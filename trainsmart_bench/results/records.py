@@ -43,6 +43,9 @@ METRICS: Mapping[str, tuple[str, str]] = {
     "inference_throughput": ("samples/s", "max"),
     "time_to_target": ("s", "min"),
     "startup_time": ("s", "min"),
+    "compile_time": ("s", "min"),  # cold warm-up of training and inference steps (loop.py)
+    "compiled_graphs": ("graphs", "none"),  # graphs (PyTorch) / XLA compilations (JAX)
+    "graph_breaks": ("breaks", "min"),  # torch.compile's graph breaks
     "train_time": ("s", "min"),
     "epoch_time_cv": ("ratio", "min"),  # std / mean of the steady-state epoch times
     "peak_host_memory": ("bytes", "min"),
@@ -54,7 +57,9 @@ METRICS: Mapping[str, tuple[str, str]] = {
 
 
 def metric(name: str, value: float | None) -> Metric:
-    unit, direction = METRICS[name]
+    """A named value with its unit and direction (a name not in METRICS, e.g. from a newer
+    child, is kept with neither rather than lost)."""
+    unit, direction = METRICS.get(name, ("", "none"))
     return Metric(None if value is None else float(value), unit, direction)
 
 
