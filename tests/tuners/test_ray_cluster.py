@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from trainsmart_bench.tuning.study import run_study
 
 VOLATILE = {"timings", "node", "started"}
@@ -35,3 +37,20 @@ def test_two_node_cluster_runs_trials_on_both_nodes(ray_cluster, tmp_path):
     ray_files = sorted(p.name for p in on_ray.path.iterdir())
     assert ray_files == sorted(p.name for p in local.path.iterdir())
     json.loads((on_ray.path / "trial-0000.json").read_text())
+
+
+def test_two_workers_run_trials_at_once_and_observe_in_finish_order(ray_cluster, tmp_path):
+    kw = {"budget_trials": 6, "params": {"epochs": 3, "epoch_sleep": 0.4}, "timeout": 120,
+          "ray_address": ray_cluster.address}
+    s = run_study("synthetic", "none", "ray-asha", store_dir=tmp_path, workers=2, **kw)
+    assert "__w2__" in s.config.study_id and s.summary["evaluation"] == "ray"
+    recs = s.trials  # in the order they finished
+    spans = [(r.timings["started_at"], r.timings["finished_at"]) for r in recs]
+    assert [e for _, e in spans] == sorted(e for _, e in spans)
+    in_flight = [sum(a <= t < b for a, b in spans) for t, _ in spans]
+    assert max(in_flight) == 2  # two at once, never more
+    assert sum(b - a for a, b in spans) > spans[-1][1] - min(a for a, _ in spans)  # overlap
+    assert len({r.node["ray_node_id"] for r in recs}) == 2  # one CPU per node: both used
+    assert sorted(p.name for p in s.path.glob("trial-*.json")) == [
+        f"trial-{i:04d}.json" for i in range(6)]
+    assert s.summary["best_so_far_wallclock"][-1][0] == pytest.approx(spans[-1][1], abs=1e-5)

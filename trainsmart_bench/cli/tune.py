@@ -74,9 +74,12 @@ def cmd_tune(args) -> int:
         return tune_tables(args, split(args.tuner, names("tuner"), "tuner"))
     if not args.task:
         raise ConfigError("--task is required (or --table FILE)")
-    if args.workers != "1":
-        raise ConfigError("--workers simulates workers on a table (--table); real trials run "
-                          "one at a time here (--ray-address spreads them over a cluster)")
+    from trainsmart_bench.cli.tune_tables import parse_workers
+
+    args.workers = parse_workers(args.workers)
+    if args.workers != [1] and not args.ray_address:
+        raise ConfigError("--workers above 1 runs real trials at once on a Ray cluster "
+                          "(--ray-address), or simulates them on a tuning table (--table)")
     args.studies = 5 if args.studies is None else args.studies
     tasks = split(args.task, [*task_names(), "synthetic"], "task")
     tuners = split(args.tuner, names("tuner"), "tuner")
@@ -93,9 +96,10 @@ def cmd_tune(args) -> int:
         evaluator = RayEvaluator(args.ray_address)
     try:
         for t in tasks:
-            summaries = _run_task(args, t, resolve_task(t).profile_or_none(args.profile), tuners,
-                                  params, threads, evaluator)
-            print_scores(t, summaries, args.alpha)
+            groups = _run_task(args, t, resolve_task(t).profile_or_none(args.profile), tuners,
+                               params, threads, evaluator)
+            for w, summaries in groups.items():
+                print_scores(t if len(groups) == 1 else f"{t}, W={w}", summaries, args.alpha)
     finally:
         if evaluator is not None:
             evaluator.close()
@@ -103,34 +107,35 @@ def cmd_tune(args) -> int:
     return 0
 
 
-def _run_task(args, task: str, profile, tuners, params, threads, evaluator) -> list[dict]:
+def _run_task(args, task: str, profile, tuners, params, threads, evaluator
+              ) -> dict[int, list[dict]]:
+    """Study summaries by worker count."""
     from trainsmart_bench.tuning.study import run_study
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
-    summaries = []
+    summaries: dict[int, list[dict]] = {}
+    runs = [(w, n, s) for w in args.workers for n in tuners for s in range(args.studies)]
     with Progress(*columns, console=console) as bar:
-        job = bar.add_task(task, total=len(tuners) * args.studies * args.trials)
-        done = 0
-        for name in tuners:
-            for seed in range(args.studies):
-                bar.update(job, description=f"{task} {name} study {seed}")
+        job = bar.add_task(task, total=len(runs) * args.trials)
+        for k, (workers, name, seed) in enumerate(runs, start=1):
+            bar.update(job, description=f"{task} {name} study {seed}"
+                                        f"{f' W={workers}' if workers > 1 else ''}")
 
-                def on_trial(rec, _name=name) -> None:
-                    if rec.status.value != "ok":
-                        first = (rec.error or "").splitlines()[0] if rec.error else ""
-                        bar.console.print(f"[red]{rec.status.value}[/] {_name} "
-                                          f"trial {rec.trial}: {first}")
-                    bar.advance(job)
+            def on_trial(rec, _name=name) -> None:
+                if rec.status.value != "ok":
+                    first = (rec.error or "").splitlines()[0] if rec.error else ""
+                    bar.console.print(f"[red]{rec.status.value}[/] {_name} "
+                                      f"trial {rec.trial}: {first}")
+                bar.advance(job)
 
-                study = run_study(
-                    task, args.backend, name, args.trials, args.seconds, seed, args.device,
-                    args.data_dir, args.results, params=params, budget_epochs=args.epochs_budget,
-                    profile=profile, timeout=args.timeout, threads=threads, resume=args.resume,
-                    evaluator=evaluator, on_trial=on_trial)
-                summaries.append(study.summary)
-                done += args.trials
-                bar.update(job, completed=done)
+            study = run_study(
+                task, args.backend, name, args.trials, args.seconds, seed, args.device,
+                args.data_dir, args.results, params=params, budget_epochs=args.epochs_budget,
+                profile=profile, timeout=args.timeout, threads=threads, resume=args.resume,
+                evaluator=evaluator, on_trial=on_trial, workers=workers)
+            summaries.setdefault(workers, []).append(study.summary)
+            bar.update(job, completed=k * args.trials)
     return summaries
 
 

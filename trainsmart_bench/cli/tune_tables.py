@@ -14,7 +14,7 @@ from trainsmart_bench.errors import ConfigError
 console = Console(highlight=False)
 
 
-def _workers(text: str) -> list[int]:
+def parse_workers(text: str) -> list[int]:
     try:
         out = [int(w) for w in text.split(",") if w.strip()]
     except ValueError:
@@ -33,7 +33,7 @@ def tune_tables(args, tuners: list[str]) -> int:
         raise ConfigError("--trials and --studies must be at least 1")
     if not 0 < args.target_quantile < 1:
         raise ConfigError("--target-quantile must be between 0 and 1")
-    workers = _workers(args.workers)
+    workers = parse_workers(args.workers)
     params = parse_overrides(args.set)
     per_task: dict[str, dict[str, dict[str, float]]] = {}  # unit -> task -> tuner -> ttt
     for path in args.table.split(","):

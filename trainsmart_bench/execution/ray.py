@@ -96,6 +96,10 @@ class RayCluster:
         if self._owns:
             ray.init(address=address, log_to_driver=False, logging_level="WARNING")
         self._up = Queue(actor_options={"num_cpus": 0})  # the channel takes no CPU slot
+        self._pending: dict[Any, tuple[Any, Any, float]] = {}  # ref -> (key, answers, start)
+        self._downs: dict[Any, Any] = {}  # key -> its answer queue (None: answered on node)
+        self._errors: dict[Any, str] = {}
+        self._checked: set[tuple] = set()
 
     def resources(self, spec: Mapping[str, Any]) -> dict[str, float]:
         """What a unit asks Ray for: exactly the cores and GPU its child will use."""
@@ -122,36 +126,53 @@ class RayCluster:
 
         With ``answers`` the driver's ``on_epoch`` decides whether a unit goes on (one answer
         queue per unit); without, every report is answered ``go`` on the node."""
-        ray = self._ray
-        pending: dict[Any, tuple[Any, Any, float]] = {}
-        for _, spec in units[:1]:
-            self.check_fits(spec)
-        for key, spec in units:
-            down = self._queue(actor_options={"num_cpus": 0}) if answers else None
-            task = ray.remote(**self.resources(spec), max_retries=0,
-                              scheduling_strategy="SPREAD")(_remote_unit)
-            pending[task.remote(spec, timeout, key, self._up, down)] = (key, down,
-                                                                       time.perf_counter())
-        downs = {key: down for key, down, _ in pending.values()}
-        errors: dict[Any, str] = {}  # a listener that raised: that unit fails with its error
         try:
-            while pending:
-                self._relay(on_epoch, downs, errors)
-                done, _ = ray.wait(list(pending), num_returns=1, timeout=0.05)
-                for ref in done:
-                    key, down, t0 = pending.pop(ref)
-                    self._relay(on_epoch, downs, errors)
-                    result = self._result(ref, t0)
-                    if key in errors:
-                        result.update(status="failed", error=errors[key])
-                    on_result(key, result)
-                    if down is not None:
-                        down.shutdown(force=True)
+            for key, spec in units:
+                self.submit(key, spec, timeout, answers)
+            while self.wait(on_epoch, on_result):
+                pass
         finally:
-            for ref, (_, down, _) in pending.items():
-                ray.cancel(ref, force=True)
-                if down is not None:
-                    down.shutdown(force=True)
+            self.cancel()
+
+    def submit(self, key: Any, spec: dict[str, Any], timeout: float,
+               answers: bool = False) -> None:
+        """Start one unit (``wait`` hands over its reports and its result)."""
+        need = tuple(sorted(self.resources(spec).items()))
+        if need not in self._checked:  # once per size of unit
+            self.check_fits(spec)
+            self._checked.add(need)
+        down = self._queue(actor_options={"num_cpus": 0}) if answers else None
+        task = self._ray.remote(**self.resources(spec), max_retries=0,
+                                scheduling_strategy="SPREAD")(_remote_unit)
+        ref = task.remote(spec, timeout, key, self._up, down)
+        self._pending[ref] = (key, down, time.perf_counter())
+        self._downs[key] = down
+
+    def wait(self, on_epoch: KeyedEpochFn, on_result: ResultFn, timeout: float = 0.05) -> int:
+        """Relay the epoch reports so far and hand over the units that ended (waiting up to
+        ``timeout`` seconds for one); returns how many units are still running."""
+        self._relay(on_epoch, self._downs, self._errors)
+        done, _ = self._ray.wait(list(self._pending), num_returns=1, timeout=timeout)
+        for ref in done:
+            key, down, t0 = self._pending.pop(ref)
+            self._relay(on_epoch, self._downs, self._errors)
+            result = self._result(ref, t0)
+            if key in self._errors:  # a listener that raised: that unit fails with its error
+                result.update(status="failed", error=self._errors.pop(key))
+            self._downs.pop(key, None)
+            on_result(key, result)
+            if down is not None:
+                down.shutdown(force=True)
+        return len(self._pending)
+
+    def cancel(self) -> None:
+        """Stop every unit still running."""
+        for ref, (_, down, _) in self._pending.items():
+            self._ray.cancel(ref, force=True)
+            if down is not None:
+                down.shutdown(force=True)
+        self._pending.clear()
+        self._downs.clear()
 
     def run(self, spec: dict[str, Any], timeout: float,
             on_epoch: Callable[[Mapping[str, Any]], bool]) -> dict[str, Any]:

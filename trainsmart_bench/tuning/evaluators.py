@@ -44,6 +44,11 @@ class RayEvaluator:
     def __call__(self, spec: dict[str, Any], timeout: float, on_epoch: EpochFn) -> dict[str, Any]:
         return self._cluster.run(spec, timeout, on_epoch)
 
+    @property
+    def cluster(self) -> Any:
+        """The connection, for a study with several trials in flight (``tuning.parallel``)."""
+        return self._cluster
+
     def close(self) -> None:
         self._cluster.close()
 

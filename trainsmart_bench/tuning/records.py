@@ -100,7 +100,8 @@ class StudyConfig:
         return {**{k: getattr(self, k) for k in IDENTITY},
                 "dataset": {"name": dataset, "checksum": dataset_checksum(dataset, data_dir)},
                 "frameworks": framework_versions(self.backend), "threads": self.threads,
-                "suite_version": __version__}
+                "suite_version": __version__,
+                **({"workers": self.workers} if self.workers != 1 else {})}
 
 
 @dataclass

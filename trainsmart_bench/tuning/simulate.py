@@ -12,15 +12,14 @@ the loop then restores the best epoch's weights). Its time is simulated: the run
 start-up seconds plus the recorded seconds of each epoch trained; a pruned trial costs only the
 epochs it ran.
 
-``SimulatedStudy`` runs a table study with ``workers`` trials in flight, as Syne Tune's
-simulated back-end does: a trial's epochs end at simulated times; the events are handled in
-time order (ties by trial number), so a tuner's pruning decisions and its observations follow
-simulated finish times; a worker that frees up gets the next suggestion at that time. With one
-worker it proposes, prunes and observes exactly what the ordinary loop with a
-``TableEvaluator`` does. The simulated clock counts training only: the tuner's own seconds
-(suggest, observe, report) are measured and recorded apart, so a study is a deterministic
-function of its seeds. Budgets: trials started, simulated seconds (no trial starts past it) and
-epochs trained.
+``SimulatedWorkers`` is the back-end of the parallel study loop (``tuning.parallel``) on a
+table: with ``workers`` trials in flight, as Syne Tune's simulated back-end does, a trial's
+epochs end at simulated times and the events are handled in time order (ties by trial
+number), so a tuner's pruning decisions and its observations follow simulated finish times; a
+worker that frees up gets the next suggestion at that time. With one worker it proposes,
+prunes and observes exactly what the ordinary loop with a ``TableEvaluator`` does. The
+simulated clock counts training only: the tuner's own seconds (suggest, observe, report) are
+measured and recorded apart, so a study is a deterministic function of its seeds.
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ from __future__ import annotations
 import gzip
 import heapq
 import json
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,102 +151,47 @@ def check_table(table: Table, task_name: str, backend: str, device: str,
                           f"built; rebuild it")
 
 
-@dataclass
-class _Running:
-    number: int
-    raw: dict[str, Any]
-    config: dict[str, Any]
-    trial_id: int
-    replay: Replay
-    timings: dict[str, float]
-    started: str
-    start_t: float
+class SimulatedWorkers:
+    """The parallel loop's back-end on a table: trials replayed on a simulated clock."""
+
+    def __init__(self, evaluator: TableEvaluator) -> None:
+        self.evaluator = evaluator
+        self.now = 0.0
+        self._events: list[tuple[float, int]] = []  # (time an epoch ends, trial number)
+        self._replays: dict[int, Replay] = {}
+
+    def start(self, number: int, spec: dict[str, Any]) -> None:
+        r = self.evaluator.replay(spec)
+        self._replays[number] = r
+        self._schedule(number, self.now + float(r.entry["startup_s"]))
+
+    def _schedule(self, number: int, at: float) -> None:
+        _, _, secs = self._replays[number].next_epoch()
+        heapq.heappush(self._events, (at + secs, number))
+
+    def step(self, on_epoch, on_done) -> None:
+        """The next epoch to end (in simulated time; ties by trial number)."""
+        self.now, number = heapq.heappop(self._events)
+        r = self._replays[number]
+        epoch, value, _ = r.next_epoch()
+        keep = True if value is None else bool(on_epoch(number, {
+            "epoch": epoch, "value": value, "epochs": r.epochs}))
+        r.go(value, keep)
+        if not r.done:
+            self._schedule(number, self.now)
+            return
+        del self._replays[number]
+        on_done(number, r.result())
+
+    def close(self) -> None:
+        pass
 
 
 def run_simulated(study: Any, evaluator: TableEvaluator, workers: int) -> None:
     """Run ``study`` (a ``StudyRun``) with ``workers`` trials in flight on simulated time."""
-    sim = _Simulation(study, evaluator, max(1, int(workers)))
-    sim.run()
+    from trainsmart_bench.tuning.parallel import run_parallel
 
-
-class _Simulation:
-    def __init__(self, study: Any, evaluator: TableEvaluator, workers: int) -> None:
-        self.study, self.evaluator, self.workers = study, evaluator, workers
-        self.events: list[tuple[float, int, int]] = []  # (time, trial number, epoch)
-        self.running: dict[int, _Running] = {}
-        self.now, self.started = 0.0, 0
-
-    def _can_start(self) -> bool:
-        c, s = self.study.config, self.study
-        if self.started >= c.budget_trials:
-            return False
-        if c.budget_seconds is not None and self.now >= c.budget_seconds:
-            return False
-        epochs = sum(r.epochs for r in s.records) + sum(
-            len(r.replay.reported) for r in self.running.values())
-        return c.budget_epochs is None or epochs < c.budget_epochs
-
-    def run(self) -> None:
-        while True:
-            while len(self.running) < self.workers and self._can_start():
-                self._start()
-            if not self.events:
-                return
-            t, number, _ = heapq.heappop(self.events)
-            self.now = t
-            self._epoch_end(self.running[number])
-
-    def _start(self) -> None:
-        s = self.study
-        number = self.started
-        self.started += 1
-        started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        t = time.perf_counter()
-        raw: dict[str, Any] = {}
-        try:
-            (raw,) = s.tuner.suggest(1)
-            config = s.space.validate(raw)
-            trial_id = s.tuner.trial_id(raw)
-            replay = self.evaluator.replay(s._spec(config))
-        except Exception as exc:  # noqa: BLE001 - a broken tuner costs a trial, not the study
-            what = "invalid suggestion" if raw else "suggest() raised"
-            rec = s._failed(number, raw, f"{what}: {type(exc).__name__}: {exc}",
-                            {"suggest_s": time.perf_counter() - t}, started)
-            self._finish_record(rec, self.now, self.now)
-            return
-        timings = {"suggest_s": time.perf_counter() - t, "report_s": 0.0}
-        run = _Running(number, raw, config, trial_id, replay, timings, started, self.now)
-        self.running[number] = run
-        self._schedule(run, self.now + float(replay.entry["startup_s"]))
-
-    def _schedule(self, run: _Running, at: float) -> None:
-        _, _, secs = run.replay.next_epoch()
-        heapq.heappush(self.events, (at + secs, run.number, len(run.replay.reported) + 1))
-
-    def _epoch_end(self, run: _Running) -> None:
-        s, r = self.study, run.replay
-        epoch, value, _ = r.next_epoch()
-        keep = True
-        if value is not None:
-            report = s._on_epoch(run.trial_id, run.timings)
-            keep = report({"epoch": epoch, "value": value, "epochs": r.epochs})
-        r.go(value, keep)
-        if not r.done:
-            self._schedule(run, self.now)
-            return
-        del self.running[run.number]
-        result = r.result()
-        timings = {**run.timings, "train_s": r.seconds()}
-        rec = s._record(run.number, run.raw, run.config, result, timings, run.started)
-        self._finish_record(rec, run.start_t, self.now)
-
-    def _finish_record(self, rec: Any, start: float, end: float) -> None:
-        from dataclasses import replace
-
-        rec = replace(rec, timings={**rec.timings, "started_at": start, "finished_at": end})
-        self.study.records.append(rec)
-        if self.study.on_trial is not None:
-            self.study.on_trial(rec)
+    run_parallel(study, SimulatedWorkers(evaluator), workers)
 
 
 def write_trials(path: Path, records: list[Any]) -> Path:

@@ -101,6 +101,11 @@ def run_study(
     if table is not None:
         return _table_study(config, table, int(workers), Path(store_dir), resume,
                             dict(tuner_options or {}), on_trial)
+    if workers != 1:
+        config = replace(config, workers=int(workers))
+        run = StudyRun(config, Path(store_dir), data_dir, resume, dict(tuner_options or {}),
+                       on_trial)
+        return _on_ray(run, ray_address, evaluator)
     run = StudyRun(config, Path(store_dir), data_dir, resume, dict(tuner_options or {}),
                    on_trial)
     owned = evaluator is None
@@ -117,6 +122,27 @@ def run_study(
     finally:
         if owned and hasattr(evaluator, "close"):
             evaluator.close()
+
+
+def _on_ray(run: StudyRun, ray_address: str | None, evaluator: Any) -> Study:
+    """Real trials with ``workers`` in flight, as Ray tasks (``tuning.parallel``)."""
+    from trainsmart_bench.tuning.evaluators import RayEvaluator
+    from trainsmart_bench.tuning.parallel import RayWorkers, run_parallel
+
+    if run.config.workers < 1:
+        raise ConfigError("a study needs at least one worker")
+    if not isinstance(evaluator, RayEvaluator) and not ray_address:
+        raise ConfigError("several trials in flight need a Ray cluster (--ray-address), or a "
+                          "tuning table (--table) to simulate them on")
+    owned = evaluator if isinstance(evaluator, RayEvaluator) else RayEvaluator(ray_address)
+    try:
+        run.start()
+        run_parallel(run, RayWorkers(owned.cluster, run.config.timeout,
+                                     run.tuner.supports_pruning), run.config.workers, write=True)
+        return run._finish(owned)
+    finally:
+        if owned is not evaluator:
+            owned.close()
 
 
 def _table_study(config: StudyConfig, table: Any, workers: int, store: Path, resume: bool,
@@ -210,13 +236,17 @@ class StudyRun:
             return False
         return c.budget_epochs is None or sum(r.epochs for r in self.records) < c.budget_epochs
 
-    def run(self, evaluator: Evaluator) -> Study:
+    def start(self) -> None:
+        """The study directory, with the settings while the study runs."""
         self.path.mkdir(parents=True, exist_ok=True)
         atomic_write_json(self.path / SUMMARY_FILE, {
             "schema_version": SCHEMA_VERSION, "kind": "study", "state": "running",
             "study_id": self.config.study_id, "config": asdict(self.config),
             "identity_fields": self.identity, "identity": digest(self.identity),
             "library": self.library})
+
+    def run(self, evaluator: Evaluator) -> Study:
+        self.start()
         while self._budget_left():
             number = self.records[-1].trial + 1 if self.records else 0
             record = self._trial(number, evaluator)
