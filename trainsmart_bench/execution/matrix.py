@@ -153,8 +153,8 @@ def plan(cells: Iterable[Cell], store: RecordStore, settings: Settings,
         ident = p.identities[cell.key]
         mine = digest(ident)
         same = [r for r in recorded.get(cell.key, []) if r.identity == mine]
-        if any(r.status in (Status.OK, Status.SKIPPED) for r in same):
-            p.reused[cell.key] = next(r for r in same if r.status in (Status.OK, Status.SKIPPED))
+        if any(r.status is Status.OK for r in same):  # a skip is checked again: it is cheap
+            p.reused[cell.key] = next(r for r in same if r.status is Status.OK)
             continue
         p.todo.append(cell)
         if not resume:
