@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from tests.tuners.helpers import MIXED, NEEDS, space_for, toy_value, tuner_params
-from trainsmart_bench.errors import ConfigError
 from trainsmart_bench.space import Categorical, Float, Int, SearchSpace
 from trainsmart_bench.tasks.spec import Direction
 from trainsmart_bench.tuners import MissingDependency, Tuner, create_tuner, tuner_class
@@ -146,9 +145,21 @@ def test_pruning_tuners_stop_bad_trials(name):
 
 
 @pytest.mark.parametrize("name", tuner_params(["optuna-cmaes"]))
-def test_cmaes_rejects_categorical_space(name):
-    with pytest.raises(ConfigError, match=r"continuous.*\['batch_size', 'act'\].*--set"):
-        create_tuner(name, MIXED, "max", seed=0)
+def test_cmaes_draws_categoricals_with_its_seeded_independent_sampler(name):
+    def draws(seed):
+        tuner = create_tuner(name, MIXED, "max", seed=seed)
+        return [drive_one(tuner) for _ in range(12)]
+
+    a, b = draws(0), draws(0)
+    assert a == b and a != draws(1)  # seeded, categoricals included
+    for p in ("batch_size", "act"):
+        assert len({c[p] for c in a}) >= 2 and all(MIXED.params[p].contains(c[p]) for c in a)
+
+
+def drive_one(tuner):
+    (c,) = tuner.suggest(1)
+    tuner.observe([c], [toy_value(MIXED.validate(c))])
+    return c
 
 
 @pytest.mark.parametrize("name", tuner_params(["optuna-tpe", "hyperopt-tpe", "ray-optuna"]))

@@ -142,19 +142,15 @@ class OptunaRandom(_Optuna):
 
 
 class OptunaCmaEs(_Optuna):
-    """``CmaEsSampler(seed=seed)``; continuous (Float/Int) spaces only, needs ``cmaes``."""
+    """``CmaEsSampler(seed=seed)``, needs ``cmaes``. CMA-ES searches the Float and Int
+    parameters; categorical ones are drawn by the sampler's independent sampler (Optuna's
+    default: ``RandomSampler`` with the same seed), as ``CmaEsSampler`` does on a mixed space,
+    without its warning per trial. On a space with only categoricals it is random search."""
 
     name: ClassVar[str] = "optuna-cmaes"
 
     def _check_space(self) -> None:
-        cats = [n for n, p in self.space.params.items() if isinstance(p, Categorical)]
-        if cats:
-            raise ConfigError(
-                f"optuna-cmaes searches continuous spaces only, but this space has categorical "
-                f"parameters {cats}; pin them (e.g. --set {cats[0]}=VALUE) or use another "
-                f"tuner such as optuna-tpe"
-            )
         require("cmaes", "optuna", "tuner 'optuna-cmaes'", pip="cmaes")
 
     def _sampler(self, ot: Any, seed: int) -> Any:
-        return ot.samplers.CmaEsSampler(seed=seed)
+        return ot.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
