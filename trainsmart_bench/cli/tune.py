@@ -35,6 +35,8 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
                         "process, with simulated time")
     p.add_argument("--workers", default="1", metavar="W[,W]",
                    help="trials in flight, simulated on a table (default 1), e.g. 1,4,16")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="with --table: processes the tuners' studies run in (default 1)")
     p.add_argument("--target-quantile", type=float, default=0.05,
                    help="time-to-target on a table: the value its best Q of configurations "
                         "reach (default 0.05)")

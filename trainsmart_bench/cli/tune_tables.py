@@ -43,7 +43,8 @@ def tune_tables(args, tuners: list[str]) -> int:
         progress = _Progress(len(tuners) * studies * len(workers))
         groups = run_comparison(table, tuners, studies, args.trials, args.results, workers,
                                 budget_seconds=args.seconds, budget_epochs=args.epochs_budget,
-                                params=params, resume=args.resume, on_study=progress)
+                                params=params, resume=args.resume, jobs=args.jobs,
+                                on_study=progress)
         console.print(f"[bold]{path}[/]: {len(tuners)} tuners x {studies} studies x "
                       f"{args.trials} trials, W={','.join(map(str, workers))}: "
                       f"{progress.elapsed():.1f} s (table {table.digest}, "

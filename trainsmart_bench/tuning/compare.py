@@ -15,7 +15,6 @@ studies with the most workers were done (the median of their wall clocks).
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,25 +44,49 @@ def table_target(table: Table, quantile: float = TARGET_QUANTILE) -> float:
 def run_comparison(table: Table, tuners: Sequence[str], studies: int, trials: int,
                    store: str | Path, workers: Sequence[int] = (1,), *,
                    budget_seconds: float | None = None, budget_epochs: int | None = None,
-                   params: Mapping[str, Any] | None = None, resume: bool = True,
+                   params: Mapping[str, Any] | None = None, resume: bool = True, jobs: int = 1,
                    on_study: Callable[[dict[str, Any]], None] | None = None
                    ) -> dict[int, list[dict[str, Any]]]:
-    """Study summaries by worker count; every tuner gets the same seeds and budget."""
+    """Study summaries by worker count; every tuner gets the same seeds and budget. With
+    ``jobs`` > 1 the tuners' studies run in that many processes (each study is a deterministic
+    function of its seed, so the results are the same; the tuners' own timings are not)."""
+    kw = {"trials": trials, "store": str(store), "budget_seconds": budget_seconds,
+          "budget_epochs": budget_epochs, "params": dict(params or {}), "resume": resume}
+    groups = [(w, tuner, studies) for w in workers for tuner in tuners]
+    out: dict[int, list[dict[str, Any]]] = {w: [] for w in workers}
+    if jobs > 1 and table.path is not None:
+        import concurrent.futures as cf
+
+        with cf.ProcessPoolExecutor(max_workers=jobs) as pool:
+            done = [pool.submit(_studies, str(table.path), g, kw) for g in groups]
+            for (w, _, _), fut in zip(groups, done):
+                for summary in fut.result():
+                    out[w].append(summary)
+                    if on_study:
+                        on_study(summary)
+        return out
+    for g in groups:
+        for summary in _studies(table, g, kw, on_study):
+            out[g[0]].append(summary)
+    return out
+
+
+def _studies(table: Table | str, group: tuple[int, str, int], kw: Mapping[str, Any],
+             on_study: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+    """Every study of one tuner and worker count on the table (run in a pool's process)."""
     from trainsmart_bench.tuning.study import run_study
 
-    h = table.header
-    out: dict[int, list[dict[str, Any]]] = {}
-    for w in workers:
-        for tuner in tuners:
-            for seed in range(studies):
-                t0 = time.perf_counter()
-                study = run_study(h["task"], h["backend"], tuner, trials, budget_seconds, seed,
-                                  h["device"], store_dir=store, params=dict(params or {}),
-                                  budget_epochs=budget_epochs, profile=h["profile"],
-                                  resume=resume, table=table, workers=w)
-                out.setdefault(w, []).append(study.summary)
-                if on_study:
-                    on_study({**study.summary, "_seconds": time.perf_counter() - t0})
+    table = table if isinstance(table, Table) else Table.load(table)
+    h, (workers, tuner, studies) = table.header, group
+    out = []
+    for seed in range(studies):
+        study = run_study(h["task"], h["backend"], tuner, kw["trials"], kw["budget_seconds"],
+                          seed, h["device"], store_dir=kw["store"], params=kw["params"],
+                          budget_epochs=kw["budget_epochs"], profile=h["profile"],
+                          resume=kw["resume"], table=table, workers=workers)
+        out.append(study.summary)
+        if on_study:
+            on_study(study.summary)
     return out
 
 

@@ -197,8 +197,8 @@ def run_simulated(study: Any, evaluator: TableEvaluator, workers: int) -> None:
 def write_trials(path: Path, records: list[Any]) -> Path:
     """A table study's trial records in one gzip file (a study takes milliseconds to redo)."""
     target = path / TRIALS_FILE
-    with gzip.open(target, "wt", encoding="utf-8") as fh:
-        json.dump([r.to_dict() for r in records], fh, default=str)
+    with gzip.open(target, "wt", encoding="utf-8", compresslevel=1) as fh:
+        json.dump([r.to_dict() for r in records], fh, default=str, separators=(",", ":"))
     return target
 
 

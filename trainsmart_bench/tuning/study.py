@@ -26,6 +26,7 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +146,15 @@ def _on_ray(run: StudyRun, ray_address: str | None, evaluator: Any) -> Study:
             owned.close()
 
 
+@lru_cache(maxsize=1)
+def _environment() -> dict[str, Any]:
+    """This process's environment, gathered once for its many table studies (each takes
+    milliseconds; the environment record takes longer)."""
+    from trainsmart_bench.env import environment
+
+    return environment()
+
+
 def _table_study(config: StudyConfig, table: Any, workers: int, store: Path, resume: bool,
                  tuner_options: dict[str, Any], on_trial: Callable | None) -> Study:
     """A study answered from a table; a finished one of the same identity is reused."""
@@ -168,11 +178,10 @@ def _table_study(config: StudyConfig, table: Any, workers: int, store: Path, res
             and old.get("identity") == digest(config.identity())):
         return Study(config, old, [], path.parent)
     run = StudyRun(config, store, None, False, tuner_options, on_trial)
-    run.extra = {"table": {"digest": t.digest, "path": str(t.path), "workers": workers,
-                           "best": t.best_value(), "configs": len(t.primary()),
-                           "max_epochs": t.max_epochs, "target": {
-                               "quantile": TARGET_QUANTILE,
-                               "value": t.quantile(TARGET_QUANTILE)}}}
+    target = {"quantile": TARGET_QUANTILE, "value": t.quantile(TARGET_QUANTILE)}
+    run.extra = {"env": _environment(), "table": {
+        "digest": t.digest, "path": str(t.path), "workers": workers, "best": t.best_value(),
+        "configs": len(t.primary()), "max_epochs": t.max_epochs, "target": target}}
     run.path.mkdir(parents=True, exist_ok=True)
     run_simulated(run, evaluator, workers)
     write_trials(run.path, run.records)
@@ -259,10 +268,11 @@ class StudyRun:
     def _finish(self, evaluator: Evaluator) -> Study:
         from trainsmart_bench.env import environment
 
+        env = self.extra.get("env") or environment()
         extra = {"space": self.space.to_dict(), "metric": self.task.metric,
                  "identity_fields": self.identity, "identity": digest(self.identity),
                  "evaluation": getattr(evaluator, "where", type(evaluator).__name__),
-                 "env": environment(), **self.extra}
+                 **self.extra, "env": env}
         summary = summarize(self.config, self.records, self.task.direction, self.library, extra)
         atomic_write_json(self.path / SUMMARY_FILE, summary)
         return Study(self.config, summary, list(self.records), self.path)

@@ -88,7 +88,7 @@ class Table:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        self.path = path
+        self.path, self._digest = path, None
         return path
 
     def to_dict(self) -> dict[str, Any]:
@@ -96,8 +96,11 @@ class Table:
 
     @property
     def digest(self) -> str:
-        """The content's digest (16 hex digits): what studies on this table record."""
-        return digest(self.to_dict())
+        """The digest (16 hex digits) of the content as loaded or last saved: what studies on
+        this table record (worked out once, not per query)."""
+        if getattr(self, "_digest", None) is None:
+            self._digest = digest(self.to_dict())
+        return self._digest
 
     # -- what the table describes ---------------------------------------------------------------
     @property
