@@ -26,3 +26,30 @@ def test_a_run_and_a_trial_of_one_config_give_bit_identical_curves(tmp_path):
     assert run.env["threads"] == trial.threads  # the same pools, measured in each child
     assert trial.threads["torch"]["intra"] == 1 and trial.threads["cores"]
     assert trial.threads["env"]["OMP_NUM_THREADS"] == "1"
+
+
+def test_a_child_dies_with_its_parent(tmp_path):
+    """A matrix killed hard (SIGKILL, no cleanup) leaves no training run behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    code = ("from trainsmart_bench.execution.matrix import Cell, run_cell; "
+            "run_cell(Cell('digits-mlp', 'torch', 'cpu', 0), threads=1, "
+            "params={'epochs': 100000})")
+    parent = subprocess.Popen([sys.executable, "-c", code])
+    deadline = time.time() + 60
+    child = None
+    while time.time() < deadline and child is None:
+        kids = psutil.Process(parent.pid).children(recursive=True)
+        child = next((k for k in kids if "training.child" in " ".join(k.cmdline())), None)
+        time.sleep(0.2)
+    assert child is not None, "the child started"
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    psutil.wait_procs([child], timeout=10)
+    assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE

@@ -35,12 +35,14 @@ def run_spec(spec: dict[str, Any], on_epoch: EpochFn | None = None) -> dict[str,
     """Train one (task, backend, device, seed) as the spec says; returns the result dict."""
     from trainsmart_bench.env import thread_pools
     from trainsmart_bench.metrics.resources import peak_host_memory
+    from trainsmart_bench.mode import parse_mode
     from trainsmart_bench.registry import BACKEND_EXTRAS, install_hint, resolve
     from trainsmart_bench.tasks import get_task
     from trainsmart_bench.training.data import prepare
     from trainsmart_bench.training.loop import train
 
     task = get_task(spec["task"]).resolve(spec.get("profile"), **spec.get("params", {}))
+    mode = parse_mode(spec.get("mode") or "eager")
     t = time.perf_counter()
     try:
         backend_cls = resolve("backend", spec["backend"])
@@ -51,7 +53,8 @@ def run_spec(spec: dict[str, Any], on_epoch: EpochFn | None = None) -> dict[str,
     backend.check(task, spec["device"])
     if not backend.device_available(spec["device"]):
         raise SkipRun(f"device {spec['device']!r} is not available to {spec['backend']} here")
-    backend.setup(spec["device"], int(spec["threads"]), int(spec["seed"]))
+    backend.check_mode(mode, spec["device"])
+    backend.setup(spec["device"], int(spec["threads"]), int(spec["seed"]), mode)
     import_s = time.perf_counter() - t
     t = time.perf_counter()
     data = prepare(task, spec.get("data_dir"), backend=spec["backend"])
@@ -59,6 +62,7 @@ def run_spec(spec: dict[str, Any], on_epoch: EpochFn | None = None) -> dict[str,
     result = train(backend, task, data, int(spec["seed"]), on_epoch=on_epoch, import_s=import_s,
                    epoch_test=bool(spec.get("epoch_test")))
     result.metrics["peak_host_memory"] = peak_host_memory()
+    result.metrics.update(backend.compile_stats())
     outcome = {"status": "failed", "error": result.error} if result.error else {"status": "ok"}
     return {
         **outcome, "params": dict(task.params), "target": task.target,
@@ -93,7 +97,23 @@ def call_objective(spec: dict[str, Any], on_epoch: EpochFn,
     return result
 
 
+def die_with_parent() -> None:
+    """Have the kernel kill this process when its parent dies (Linux): a benchmark killed
+    hard must not leave its training run behind, competing for the cores."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the closed pipe stops it at the next epoch
+        return
+    if os.getppid() == 1:  # the parent died before the call
+        os._exit(1)
+
+
 def main(argv: list[str] | None = None) -> int:
+    die_with_parent()
     args = sys.argv[1:] if argv is None else argv
     spec = json.loads(Path(args[0]).read_text())
     if spec.get("cpus"):  # pin before any thread pool starts
