@@ -88,3 +88,16 @@ def test_a_finished_table_study_is_reused_and_another_table_is_not(tmp_path):
     other = synthetic_table(41)
     third = run_study("synthetic", "none", "random", 5, store_dir=tmp_path, table=other)
     assert third.path != first.path and len(third.trials) == 5
+
+
+def test_pinned_parameters_the_table_cannot_answer_are_refused(tmp_path):
+    from trainsmart_bench.errors import ConfigError
+
+    table = synthetic_table(10)
+    s = run_study("synthetic", "none", "random", 3, store_dir=tmp_path, table=table,
+                  params={"act": "relu", "epochs": 2})  # a space parameter; fewer epochs
+    assert all(r.node["config"]["act"] == "relu" and r.epochs == 2 for r in s.trials)
+    for bad, why in (({"epochs": 5}, "epochs=4"), ({"epoch_sleep": 0.5}, "epoch_sleep=0.0")):
+        with pytest.raises(ConfigError, match=f"trained with {why}"):
+            run_study("synthetic", "none", "random", 3, store_dir=tmp_path, table=table,
+                      params=bad)

@@ -136,8 +136,11 @@ class TableEvaluator:
 
 
 def check_table(table: Table, task_name: str, backend: str, device: str,
-                profile: str | None) -> None:
-    """A study must ask the table for what it holds: same task, backend, device, space."""
+                profile: str | None, params: Mapping[str, Any] | None = None) -> None:
+    """A study must ask the table for what it holds: same task, backend, device and space, and
+    pinned parameters it can answer: one of the table's configuration parameters, at most its
+    epochs, any patience where its runs trained without early stopping, or the value its runs
+    trained with."""
     from trainsmart_bench.tasks import resolve_task
     from trainsmart_bench.tuning.table_build import table_space
 
@@ -146,9 +149,17 @@ def check_table(table: Table, task_name: str, backend: str, device: str,
     theirs = {k: h[k] for k in mine}
     if mine != theirs:
         raise ConfigError(f"{table.path} is a table of {theirs}, not {mine}")
-    if table_space(resolve_task(task_name)).to_dict() != h["space"]:
+    task = resolve_task(task_name)
+    if table_space(task).to_dict() != h["space"]:
         raise ConfigError(f"{table.path}: the task's search space changed since the table was "
                           f"built; rebuild it")
+    trained = task.resolve(profile, **h["fixed"]).params
+    for k, v in (params or {}).items():
+        ok = (k in h["space"] or (k == "epochs" and int(v) <= table.max_epochs)
+              or (k == "patience" and not trained.get("patience")) or trained.get(k) == v)
+        if not ok:
+            raise ConfigError(f"{table.path}: its runs trained with {k}={trained.get(k)!r}; "
+                              f"it cannot answer --set {k}={v!r}")
 
 
 class SimulatedWorkers:

@@ -170,7 +170,7 @@ def _table_study(config: StudyConfig, table: Any, workers: int, store: Path, res
         raise ConfigError("a study needs at least one worker")
     evaluator = TableEvaluator(table)
     t = evaluator.table
-    check_table(t, config.task, config.backend, config.device, config.profile)
+    check_table(t, config.task, config.backend, config.device, config.profile, config.params)
     config = replace(config, table=t.digest, workers=workers)
     path = store / config.study_id / SUMMARY_FILE
     old = json.loads(path.read_text()) if resume and path.is_file() else {}
