@@ -30,6 +30,15 @@ def _images(rng: np.random.Generator, n: int, shape: tuple[int, ...]) -> np.ndar
     return rng.standard_normal((n, *shape)).astype(np.float32)
 
 
+def _token_rows(rng: np.random.Generator, n: int, maxlen: int) -> np.ndarray:
+    """Token ids 1..49 padded with 0 at the end like IMDB (one row all padding, one full)."""
+    x = rng.integers(1, 50, (n, maxlen)).astype(np.int32)
+    lengths = rng.integers(1, maxlen + 1, n)
+    lengths[:2] = 0, maxlen
+    x[np.arange(maxlen)[None, :] >= lengths[:, None]] = 0
+    return x
+
+
 def task_data(kind: str, n: int = 24, seed: int = 0) -> TaskData:
     """Random arrays with the dtypes and layouts the real data has, for one model kind."""
     rng = np.random.default_rng(seed)
@@ -38,8 +47,8 @@ def task_data(kind: str, n: int = 24, seed: int = 0) -> TaskData:
         xs, n_out = [_images(rng, n, (28, 28, 1)) for _ in range(3)], 10
     elif kind == "resnet":  # odd size: strided convs must pad exactly like torch's padding=1
         xs, n_out = [_images(rng, n, (9, 9, 3)) for _ in range(3)], 10
-    elif kind in ("embed-pool", "cnn1d"):
-        xs, n_out = [rng.integers(0, 50, (n, 12)).astype(np.int32) for _ in range(3)], 2
+    elif kind in TEXT_KINDS:
+        xs, n_out = [_token_rows(rng, n, 12) for _ in range(3)], 2
         extras = {"num_words": 50, "maxlen": 12}
     else:  # mf
         xs = [np.stack([rng.integers(0, N_USERS, n), rng.integers(0, N_ITEMS, n)], 1)
@@ -53,10 +62,15 @@ def task_data(kind: str, n: int = 24, seed: int = 0) -> TaskData:
 
 
 TASK_OF_KIND = {"mlp": "mnist-mlp", "cnn": "mnist-cnn", "resnet": "cifar10-resnet",
-                "embed-pool": "imdb-embed", "cnn1d": "imdb-cnn", "mf": "movielens-mf"}
+                "embed-pool": "imdb-embed", "cnn1d": "imdb-cnn", "lstm": "imdb-lstm",
+                "transformer": "imdb-transformer", "mf": "movielens-mf"}
 KINDS = tuple(TASK_OF_KIND)
+TEXT_KINDS = ("embed-pool", "cnn1d", "lstm", "transformer")
 TINY_OPTIONS = {"resnet": {"widths": (4, 8), "blocks": 1}, "embed-pool": {"embed_dim": 8,
-                "hidden": 6}, "cnn1d": {"embed_dim": 8, "filters": 6, "kernel": 3}}
+                "hidden": 6}, "cnn1d": {"embed_dim": 8, "filters": 6, "kernel": 3},
+                "lstm": {"embed_dim": 8, "units": 5},
+                "transformer": {"embed_dim": 8, "heads": 2, "head_dim": 3, "mlp": 10,
+                                "depth": 2}}
 
 
 def tiny_task(kind: str, options: dict | None = None, **params) -> ResolvedTask:

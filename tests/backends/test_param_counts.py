@@ -28,11 +28,18 @@ EXPECTED = {
     ("imdb-cnn", None): 1_300_674,
     ("movielens-mf", None): 1_043_734,
     ("digits-mlp", None): 2_410,
+    # embedding 1,280,000 + BiLSTM 2 x 4 x 64 x (64 + 64 + 1) + dense 129 x 2
+    ("imdb-lstm", None): 1_346_306,
+    ("imdb-lstm", "cpu"): 656_770,
+    # embeddings 1,280,000 + positions 256 x 64 + 2 blocks of 33,472 + final norm + dense
+    ("imdb-transformer", None): 1_363_586,
+    ("imdb-transformer", "cpu"): 661_314,
 }
 
 
-def _data(dataset: str) -> TaskData:
+def _data(dataset: str, maxlen: int | None = None) -> TaskData:
     shape, n_out, extras = SHAPES[dataset]
+    shape = (maxlen,) if maxlen else shape  # a task's maxlen hyperparameter sets the length
     x, y = np.zeros((2, *shape), np.float32), np.zeros(2, np.int64)
     return TaskData(x, y, x, y, x, y, n_out, extras)
 
@@ -45,10 +52,24 @@ def backends():
 @pytest.mark.parametrize(("task_name", "profile"), list(EXPECTED))
 def test_param_counts_match(backends, task_name, profile):
     spec = get_task(task_name)
-    task, data = spec.resolve(profile), _data(spec.dataset)
+    task = spec.resolve(profile)
+    data = _data(spec.dataset, task.get("maxlen"))
     counts = {b.name: b.param_count(b.build(task, data)) for b in backends}
     assert counts == {"torch": EXPECTED[task_name, profile], "keras": EXPECTED[task_name, profile]}
     assert expected_param_count(arch_for(task, data)) == EXPECTED[task_name, profile]
+
+
+@pytest.mark.parametrize("task_name", ["imdb-lstm", "imdb-transformer"])
+def test_sequence_models_agree_with_the_frameworks_own_counts(backends, task_name):
+    """Keras' count_params and torch's trainable parameters (torch's frozen zero b_hh of the
+    LSTM aside, which Keras folds into its one bias) against the exchanged arrays."""
+    torch_b, keras_b = backends
+    task = get_task(task_name).resolve("cpu")
+    data = _data("imdb", task.get("maxlen"))
+    expected = EXPECTED[task_name, "cpu"]
+    assert keras_b.build(task, data).model.count_params() == expected
+    module = torch_b.build(task, data).model
+    assert sum(p.numel() for p in module.parameters() if p.requires_grad) == expected
 
 
 def test_keras_agrees_with_its_own_count(backends):

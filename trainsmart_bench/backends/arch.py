@@ -12,13 +12,16 @@ from dataclasses import dataclass
 from trainsmart_bench.backends.base import TaskData
 from trainsmart_bench.tasks.spec import ResolvedTask
 
-KINDS = ("mlp", "cnn", "resnet", "embed-pool", "cnn1d", "mf")
+KINDS = ("mlp", "cnn", "resnet", "embed-pool", "cnn1d", "lstm", "transformer", "mf")
 CHANNELS_FIRST_KINDS = ("cnn", "resnet")  # torch side converts NHWC -> NCHW for these
 EMBED_RANGE = 0.05  # embeddings start U(-0.05, 0.05) on both sides
 BN_EPS = 1e-5
 BN_MOMENTUM = 0.1  # torch convention; Keras momentum = 1 - this
 ADAM_BETAS = (0.9, 0.999)
 ADAM_EPS = 1e-7  # Keras applies it as "epsilon hat" (see the backends' adam_epsilon)
+LN_EPS = 1e-5  # layer norm epsilon (torch's default; Keras' is 1e-3, so both set it)
+FORGET_BIAS = 1.0  # LSTM forget-gate bias at init (Keras' unit_forget_bias; set on torch too)
+PAD = 0  # token id of padding: the transformer masks it; the LSTM reads it like any token
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,11 @@ class Arch:
     embed_dim: int = 0
     filters: int = 0  # cnn1d
     kernel: int = 0  # cnn1d
+    units: int = 0  # lstm: hidden units per direction
+    heads: int = 0  # transformer: attention heads (model width = embed_dim)
+    head_dim: int = 0  # transformer: query/key/value width per head
+    mlp: int = 0  # transformer: hidden width of each block's MLP
+    depth: int = 0  # transformer: encoder blocks
     factors: int = 0  # mf
     n_users: int = 0
     n_items: int = 0
@@ -84,6 +92,13 @@ def arch_for(task: ResolvedTask, data: TaskData) -> Arch:
     if kind == "cnn1d":
         return Arch(**common, vocab=int(ex["num_words"]), embed_dim=int(task.option("embed_dim")),
                     filters=int(task.option("filters")), kernel=int(task.option("kernel")))
+    if kind == "lstm":
+        return Arch(**common, vocab=int(ex["num_words"]), embed_dim=int(task.option("embed_dim")),
+                    units=int(task.option("units")))
+    if kind == "transformer":
+        return Arch(**common, vocab=int(ex["num_words"]), embed_dim=int(task.option("embed_dim")),
+                    heads=int(task.option("heads")), head_dim=int(task.option("head_dim")),
+                    mlp=int(task.option("mlp")), depth=int(task.option("depth")))
     return Arch(**common, factors=int(task.option("factors")), n_users=int(ex["n_users"]),
                 n_items=int(ex["n_items"]), mean=float(ex["mean"]))
 
@@ -111,6 +126,33 @@ def resnet_blocks(arch: Arch) -> list[Block]:
     return out
 
 
+def glorot_limit(fan_in: int, fan_out: int) -> float:
+    """The bound of Glorot-uniform for a (fan_in, fan_out) kernel."""
+    return math.sqrt(6.0 / (fan_in + fan_out))
+
+
+def attention_init_limit(arch: Arch) -> float:
+    """Glorot-uniform bound of the attention projections, seen as (d_model, heads * head_dim)
+    matrices, as torch's Linear layers are. Keras' MultiHeadAttention would compute Glorot
+    fans from its 3-D kernels ((d_model, heads, head_dim): fan_in = d_model * heads), a
+    smaller bound, so the Keras builder passes this one explicitly."""
+    return glorot_limit(arch.embed_dim, arch.heads * arch.head_dim)
+
+
+def _sequence_param_count(arch: Arch) -> int:
+    d, n = arch.embed_dim, arch.vocab * arch.embed_dim
+    if arch.kind == "lstm":  # per direction: kernel, recurrent kernel, one bias (Keras layout)
+        h = arch.units
+        return n + 2 * 4 * h * (d + h + 1) + (2 * h + 1) * arch.n_outputs
+    inner = arch.heads * arch.head_dim
+    block = (2 * d  # layer norm before attention
+             + 3 * (d * inner + inner) + inner * d + d  # query, key, value, output
+             + 2 * d  # layer norm before the MLP
+             + (d + 1) * arch.mlp + (arch.mlp + 1) * d)
+    maxlen = arch.input_shape[0]
+    return n + maxlen * d + arch.depth * block + 2 * d + (d + 1) * arch.n_outputs
+
+
 def expected_param_count(arch: Arch) -> int:
     """Parameters plus BN moving statistics, as ``Backend.param_count`` counts them."""
     if arch.kind == "mlp":
@@ -136,4 +178,6 @@ def expected_param_count(arch: Arch) -> int:
     if arch.kind == "cnn1d":
         conv = arch.kernel * arch.embed_dim * arch.filters + arch.filters
         return arch.vocab * arch.embed_dim + conv + (arch.filters + 1) * arch.n_outputs
+    if arch.kind in ("lstm", "transformer"):
+        return _sequence_param_count(arch)
     return (arch.n_users + arch.n_items) * (arch.factors + 1)

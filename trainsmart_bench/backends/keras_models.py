@@ -4,7 +4,8 @@ Each builder returns ``(model, weighted_layers)``: the layers that hold weights,
 order, which is the order ``get_weights``/``set_weights`` exchange them in (the same order the
 torch modules are declared in). Strided 3x3 convolutions pad explicitly by one pixel on every
 side and then run 'valid', exactly like torch's ``padding=1``; Keras 'same' would pad only the
-bottom/right for even inputs and shift every window.
+bottom/right for even inputs and shift every window. The sequence kinds are built in
+``keras_sequence``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
+from trainsmart_bench.backends import keras_sequence
 from trainsmart_bench.backends.arch import BN_EPS, BN_MOMENTUM, EMBED_RANGE, Arch, resnet_blocks
 
 
@@ -21,33 +23,33 @@ class _Builder:
     def __init__(self) -> None:
         self.weighted: list[layers.Layer] = []
 
-    def _keep(self, layer: layers.Layer) -> layers.Layer:
+    def keep(self, layer: layers.Layer) -> layers.Layer:
         self.weighted.append(layer)
         return layer
 
     def dense(self, units: int, activation: str | None = None) -> layers.Layer:
-        return self._keep(layers.Dense(units, activation=activation,
-                                       kernel_initializer="glorot_uniform",
-                                       bias_initializer="zeros"))
+        return self.keep(layers.Dense(units, activation=activation,
+                                      kernel_initializer="glorot_uniform",
+                                      bias_initializer="zeros"))
 
     def conv2d(self, filters: int, k: int, stride: int = 1, padding: str = "valid",
                activation: str | None = None, bias: bool = True) -> layers.Layer:
-        return self._keep(layers.Conv2D(filters, k, strides=stride, padding=padding,
-                                        activation=activation, use_bias=bias,
-                                        kernel_initializer="glorot_uniform",
-                                        bias_initializer="zeros"))
+        return self.keep(layers.Conv2D(filters, k, strides=stride, padding=padding,
+                                       activation=activation, use_bias=bias,
+                                       kernel_initializer="glorot_uniform",
+                                       bias_initializer="zeros"))
 
     def conv1d(self, filters: int, k: int, activation: str | None = None) -> layers.Layer:
-        return self._keep(layers.Conv1D(filters, k, activation=activation,
-                                        kernel_initializer="glorot_uniform",
-                                        bias_initializer="zeros"))
+        return self.keep(layers.Conv1D(filters, k, activation=activation,
+                                       kernel_initializer="glorot_uniform",
+                                       bias_initializer="zeros"))
 
     def batch_norm(self) -> layers.Layer:
-        return self._keep(layers.BatchNormalization(momentum=1.0 - BN_MOMENTUM, epsilon=BN_EPS))
+        return self.keep(layers.BatchNormalization(momentum=1.0 - BN_MOMENTUM, epsilon=BN_EPS))
 
     def embedding(self, n: int, dim: int, zeros: bool = False) -> layers.Layer:
         init = "zeros" if zeros else keras.initializers.RandomUniform(-EMBED_RANGE, EMBED_RANGE)
-        return self._keep(layers.Embedding(n, dim, embeddings_initializer=init))
+        return self.keep(layers.Embedding(n, dim, embeddings_initializer=init))
 
 
 def _dense_stack(b: _Builder, h, widths: tuple[int, ...], n_out: int, dropout: float):
@@ -123,7 +125,8 @@ def mf(b: _Builder, arch: Arch):
 
 
 BUILDERS = {"mlp": mlp, "cnn": cnn, "resnet": resnet, "embed-pool": embed_pool,
-            "cnn1d": cnn1d, "mf": mf}
+            "cnn1d": cnn1d, "lstm": keras_sequence.lstm,
+            "transformer": keras_sequence.transformer, "mf": mf}
 
 
 def build_model(arch: Arch) -> tuple[keras.Model, list[layers.Layer]]:

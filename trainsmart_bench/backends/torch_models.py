@@ -2,6 +2,7 @@
 
 Modules are declared in the same order as the Keras builder creates its layers, so
 ``keras_layers(model)`` lists the weighted layers in Keras order. Conv models take NCHW.
+The sequence kinds live in ``torch_sequence``; their multi-array layers are ``KerasUnit``s.
 """
 
 from __future__ import annotations
@@ -19,8 +20,13 @@ from trainsmart_bench.backends.arch import (
     cnn_feature_shape,
     resnet_blocks,
 )
+from trainsmart_bench.backends.torch_sequence import (
+    KerasUnit,
+    LSTMClassifier,
+    TransformerClassifier,
+)
 
-WEIGHTED = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Embedding, nn.BatchNorm2d)
+WEIGHTED = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Embedding, nn.BatchNorm2d, nn.LayerNorm)
 
 
 def _dense_stack(dims: tuple[int, ...], dropout: float) -> list[nn.Module]:
@@ -129,7 +135,8 @@ class BiasedMF(nn.Module):
 
 
 BUILDERS = {"mlp": mlp, "cnn": cnn, "resnet": ResNet, "embed-pool": EmbedPool,
-            "cnn1d": TextCNN, "mf": BiasedMF}
+            "cnn1d": TextCNN, "lstm": LSTMClassifier, "transformer": TransformerClassifier,
+            "mf": BiasedMF}
 
 
 def build_module(arch: Arch) -> nn.Module:
@@ -151,12 +158,18 @@ def init_weights(model: nn.Module) -> None:
                 nn.init.zeros_(m.weight)
             else:
                 nn.init.uniform_(m.weight, -EMBED_RANGE, EMBED_RANGE)
-        elif isinstance(m, nn.BatchNorm2d):
+        elif isinstance(m, (nn.BatchNorm2d, nn.LayerNorm)):
             m.reset_parameters()
+    for m in model.modules():
+        if isinstance(m, KerasUnit):
+            m.init_like_keras()
 
 
 def keras_layers(model: nn.Module) -> list[nn.Module]:
-    return [m for m in model.modules() if isinstance(m, WEIGHTED)]
+    """The modules that are one Keras layer each, in declaration order (not inside a unit)."""
+    if isinstance(model, (KerasUnit, *WEIGHTED)):
+        return [model]
+    return [m for child in model.children() for m in keras_layers(child)]
 
 
 def _numpy(t: torch.Tensor) -> np.ndarray:
@@ -165,6 +178,8 @@ def _numpy(t: torch.Tensor) -> np.ndarray:
 
 def to_keras(m: nn.Module) -> list[np.ndarray]:
     """One layer's weights in Keras layout and order."""
+    if isinstance(m, KerasUnit):
+        return m.to_keras()
     if isinstance(m, nn.BatchNorm2d):
         return [_numpy(t) for t in (m.weight, m.bias, m.running_mean, m.running_var)]
     w = m.weight.detach()
@@ -200,6 +215,9 @@ def torch_layout(m: nn.Module, kernel: np.ndarray) -> torch.Tensor:
 @torch.no_grad()
 def from_keras(m: nn.Module, arrays: list[np.ndarray]) -> None:
     """Copy one layer's Keras-layout weights into ``m`` (shapes are checked by copy_)."""
+    if isinstance(m, KerasUnit):
+        m.from_keras(arrays)
+        return
     if isinstance(m, nn.BatchNorm2d):
         targets = [m.weight, m.bias, m.running_mean, m.running_var]
         sources = [torch.from_numpy(np.ascontiguousarray(a)) for a in arrays]
@@ -215,6 +233,8 @@ def from_keras(m: nn.Module, arrays: list[np.ndarray]) -> None:
 
 
 def n_keras_arrays(m: nn.Module) -> int:
+    if isinstance(m, KerasUnit):
+        return m.n_keras
     if isinstance(m, nn.BatchNorm2d):
         return 4
     return 1 + (getattr(m, "bias", None) is not None)

@@ -78,7 +78,7 @@ def _text(task: ResolvedTask, ds: Dataset, with_texts: bool) -> TaskData:
     from trainsmart_bench.datasets import imdb
 
     num_words = int(task.spec.data.get("num_words", 20000))
-    maxlen = int(task.spec.data.get("maxlen", 256))
+    maxlen = int(task.get("maxlen", task.spec.data.get("maxlen", 256)))  # a profile may cut it
     seq = imdb.sequences(ds, num_words, maxlen)
     y = seq["y_train"].astype(np.int64)
     extras: dict[str, Any] = {"num_words": num_words, "maxlen": maxlen}
