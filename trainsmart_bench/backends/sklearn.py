@@ -1,4 +1,5 @@
-"""scikit-learn baselines: multinomial logistic regression on pixels or on IMDB TF-IDF.
+"""scikit-learn baselines: multinomial logistic regression on pixels or on IMDB TF-IDF, and
+the bias-only rating baseline (mean + user and item biases, ``sklearn_ratings``) on MovieLens.
 
 A reference point for the neural backends, not a competitor in speed per epoch:
 * epochs are meaningless for a full-batch solver: ``single_fit = True`` tells the trainer to run
@@ -8,6 +9,8 @@ A reference point for the neural backends, not a competitor in speed per epoch:
 * IMDB: TF-IDF on the raw review texts (word uni+bigrams, vocabulary from the training texts,
   fitted in ``build``), which ``training.data.prepare`` puts in ``extras`` for this backend only.
   The trainer passes token arrays; their rows are mapped back to texts by content;
+* MovieLens: ridge regression on one-hot users and items (see ``sklearn_ratings``); its
+  state is the ``BiasBaseline`` itself, and the loss is the training MSE;
 * CPU only; ``threads`` limits the BLAS/OpenMP pools through threadpoolctl.
 """
 
@@ -29,10 +32,12 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from trainsmart_bench.backends.base import Backend, TaskData
+from trainsmart_bench.backends.sklearn_ratings import BiasBaseline
 from trainsmart_bench.tasks.spec import ResolvedTask
 
 PIXEL_DATASETS = ("mnist", "digits")
 TEXT_DATASETS = ("imdb",)
+RATING_DATASETS = ("ml-100k", "ml-latest-small")
 SPLITS = ("train", "val", "test")
 
 
@@ -59,6 +64,8 @@ class SklearnBackend(Backend):
     def check(self, task: ResolvedTask, device: str) -> None:
         if device != "cpu":
             raise NotImplementedError("scikit-learn runs on the CPU only")
+        if task.spec.loss == "mse" and task.spec.dataset in RATING_DATASETS:
+            return  # the bias-only baseline
         if not task.spec.is_classification:
             raise NotImplementedError(f"{task.spec.name}: no logistic-regression baseline for "
                                       f"a {task.spec.loss} task")
@@ -74,8 +81,11 @@ class SklearnBackend(Backend):
     def version(self) -> str:
         return sklearn.__version__
 
-    def build(self, task: ResolvedTask, data: TaskData) -> SklearnState:
+    def build(self, task: ResolvedTask, data: TaskData) -> SklearnState | BiasBaseline:
         self.check(task, "cpu")
+        if task.spec.dataset in RATING_DATASETS:
+            ex = data.extras
+            return BiasBaseline(ex["n_users"], ex["n_items"], ex.get("mean"))
         n_classes = int(data.n_outputs)
         if task.spec.dataset in TEXT_DATASETS:
             texts = _TextLookup(data)
@@ -89,6 +99,8 @@ class SklearnBackend(Backend):
     def train_epoch(self, state: SklearnState, x: np.ndarray, y: np.ndarray,
                     batch_size: int, order: np.ndarray | None = None) -> float:
         # a full-batch solver: the row order does not matter
+        if isinstance(state, BiasBaseline):
+            return state.fit(x, y)
         if state.loss is not None:  # one fit per run; later "epochs" change nothing
             return state.loss
         features = self._features(state, x)
@@ -100,6 +112,8 @@ class SklearnBackend(Backend):
         return state.loss
 
     def predict(self, state: SklearnState, x: np.ndarray, batch_size: int) -> np.ndarray:
+        if isinstance(state, BiasBaseline):
+            return state.predict(x)
         return self._proba(state, self._features(state, x))
 
     @staticmethod
@@ -120,11 +134,15 @@ class SklearnBackend(Backend):
         return (state.n_features, k), (k,)
 
     def param_count(self, state: SklearnState) -> int:
+        if isinstance(state, BiasBaseline):
+            return state.n_params
         (f, k), _ = self._shapes(state)
         return (f + 1) * k
 
     def get_weights(self, state: SklearnState) -> list[np.ndarray]:
-        """[kernel (features, classes), bias]; zeros before the fit."""
+        """[kernel (features, classes), bias]; zeros before the fit. Ratings: [b_user, b_item]."""
+        if isinstance(state, BiasBaseline):
+            return state.get_weights()
         lr = _lr(state)
         if not hasattr(lr, "coef_"):
             kernel, bias = self._shapes(state)
@@ -132,6 +150,9 @@ class SklearnBackend(Backend):
         return [lr.coef_.T.copy(), lr.intercept_.copy()]
 
     def set_weights(self, state: SklearnState, weights: list[np.ndarray]) -> None:
+        if isinstance(state, BiasBaseline):
+            state.set_weights(weights)
+            return
         lr = _lr(state)
         if not hasattr(lr, "coef_"):
             raise RuntimeError("set_weights needs a fitted model (its scaler/vocabulary)")
