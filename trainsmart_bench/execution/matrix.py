@@ -35,10 +35,12 @@ class Cell:
     seed: int
     profile: str | None = None
     mode: str = "eager"
+    fold: str | None = None  # an evaluation protocol's fold, e.g. "kfold:5/2"
 
     @property
     def key(self) -> str:
-        return run_key(self.task, self.backend, self.device, self.seed, self.profile, self.mode)
+        return run_key(self.task, self.backend, self.device, self.seed, self.profile, self.mode,
+                       self.fold)
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class Settings:
 def unit_spec(cell: Cell, settings: Settings) -> dict[str, Any]:
     """What the child process trains for this cell."""
     spec = {"task": cell.task, "backend": cell.backend, "device": cell.device,
-            "seed": cell.seed, "profile": cell.profile, "mode": cell.mode,
+            "seed": cell.seed, "profile": cell.profile, "mode": cell.mode, "fold": cell.fold,
             "params": dict(settings.params), "data_dir": settings.data_dir,
             "threads": settings.threads, "cpus": list(settings.cpus or [])}
     if settings.epoch_test:
@@ -125,7 +127,7 @@ def to_record(cell: Cell, r: dict[str, Any], env: dict[str, Any], started: str,
         curve=r.get("curve", []),
         timings={**r.get("timings", {}), "process_wall_s": r.get("wall_s")},
         target=r.get("target"), reached_target=r.get("reached_target"), error=error,
-        env=env, started=started, mode=cell.mode, identity=digest(identity),
+        env=env, started=started, mode=cell.mode, fold=cell.fold, identity=digest(identity),
         config_id=config_digest(identity), identity_fields=identity,
     )
 

@@ -28,8 +28,12 @@ def digest(fields: Mapping[str, Any]) -> str:
 
 
 def config_digest(fields: Mapping[str, Any]) -> str:
-    """The digest without the seed: the same for every repeat of one configuration."""
-    return digest({k: v for k, v in fields.items() if k not in SEED_FIELDS})
+    """The digest without the seed and the protocol's fold index: the same for every repeat
+    (seed) and every fold of one configuration."""
+    out = {k: v for k, v in fields.items() if k not in SEED_FIELDS}
+    if isinstance(out.get("protocol"), Mapping):
+        out["protocol"] = {k: v for k, v in out["protocol"].items() if k != "fold"}
+    return digest(out)
 
 
 def _flat(fields: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Typed result records with a schema version, and the one validator every reader uses.
 
 Schema history: 1, the first release; 2 adds a run's identity (``identity``, ``config_id``,
-``identity_fields``: see ``results.identity``) and its ``mode``. Version 1 records still
+``identity_fields``: see ``results.identity``), its ``mode`` and its protocol ``fold``. Version 1 records still
 load: ``migrate`` rebuilds what it can of their identity from their own fields, with the
 settings v1 did not record (threads) unknown, so a v1 record is never reused by resume.
 """
@@ -150,6 +150,7 @@ class RunRecord(JsonRecord):
     env: dict[str, Any] = field(default_factory=dict)
     started: str = ""
     mode: str = "eager"
+    fold: str | None = None  # the evaluation protocol's fold ("kfold:5/2"); None: holdout
     identity: str = ""  # digest of identity_fields: what determined this run's numbers
     config_id: str = ""  # the same without the seed: equal for every repeat of a config
     identity_fields: dict[str, Any] = field(default_factory=dict)
@@ -158,7 +159,8 @@ class RunRecord(JsonRecord):
 
     @property
     def key(self) -> str:
-        return run_key(self.task, self.backend, self.device, self.seed, self.profile, self.mode)
+        return run_key(self.task, self.backend, self.device, self.seed, self.profile, self.mode,
+                       self.fold)
 
     def value(self, name: str) -> float | None:
         m = self.metrics.get(name)
@@ -171,11 +173,12 @@ class RunRecord(JsonRecord):
 
 
 def run_key(task: str, backend: str, device: str, seed: int, profile: str | None = None,
-            mode: str = "eager") -> str:
+            mode: str = "eager", fold: str | None = None) -> str:
     """The cell a run belongs to (several identities may share it: other settings)."""
     prof = f"@{profile}" if profile else ""
     how = "" if mode == "eager" else f"__{mode}"
-    return f"{task}{prof}__{backend}__{device}{how}__seed{seed}"
+    part = "" if not fold else "__" + fold.replace(":", "").replace("/", "-")
+    return f"{task}{prof}__{backend}__{device}{how}{part}__seed{seed}"
 
 
 def migrate(d: Mapping[str, Any]) -> dict[str, Any]:

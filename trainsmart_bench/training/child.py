@@ -40,6 +40,7 @@ def run_spec(spec: dict[str, Any], on_epoch: EpochFn | None = None) -> dict[str,
     from trainsmart_bench.tasks import get_task
     from trainsmart_bench.training.data import prepare
     from trainsmart_bench.training.loop import train
+    from trainsmart_bench.training.protocols import Fold
 
     task = get_task(spec["task"]).resolve(spec.get("profile"), **spec.get("params", {}))
     mode = parse_mode(spec.get("mode") or "eager")
@@ -57,7 +58,8 @@ def run_spec(spec: dict[str, Any], on_epoch: EpochFn | None = None) -> dict[str,
     backend.setup(spec["device"], int(spec["threads"]), int(spec["seed"]), mode)
     import_s = time.perf_counter() - t
     t = time.perf_counter()
-    data = prepare(task, spec.get("data_dir"), backend=spec["backend"])
+    fold = Fold.from_label(spec.get("fold"))
+    data = prepare(task, spec.get("data_dir"), backend=spec["backend"], fold=fold)
     data_s = time.perf_counter() - t
     result = train(backend, task, data, int(spec["seed"]), on_epoch=on_epoch, import_s=import_s,
                    epoch_test=bool(spec.get("epoch_test")))
