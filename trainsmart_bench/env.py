@@ -117,11 +117,11 @@ def thread_pools() -> dict[str, Any]:
     else:
         out["pools"] = sorted({(p.get("internal_api", "?"), int(p.get("num_threads", 0)))
                                for p in threadpool_info()})
-    if "torch" in sys.modules:
+    if sys.modules.get("torch") is not None:  # None: blocked (keras_jax, keras_torch)
         torch = sys.modules["torch"]
         out["torch"] = {"intra": torch.get_num_threads(),
                         "inter": torch.get_num_interop_threads()}
-    if "tensorflow" in sys.modules:
+    if sys.modules.get("tensorflow") is not None:
         tf = sys.modules["tensorflow"]
         out["tensorflow"] = {"intra": tf.config.threading.get_intra_op_parallelism_threads(),
                              "inter": tf.config.threading.get_inter_op_parallelism_threads()}

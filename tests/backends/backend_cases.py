@@ -13,15 +13,24 @@ from trainsmart_bench.backends.base import Backend, TaskData
 from trainsmart_bench.tasks import get_task
 from trainsmart_bench.tasks.spec import ModelSpec, ResolvedTask
 
-# what each backend needs importable; importorskip says which one is missing
-REQUIRES = {"torch": ("torch",), "keras": ("tensorflow", "keras"), "sklearn": ("sklearn",)}
+# what each backend needs installed; make_backend skips, naming the one that is missing
+REQUIRES = {"torch": ("torch",), "keras": ("tensorflow", "keras"),
+            "keras-tf": ("tensorflow", "keras"), "keras-jax": ("jax", "keras"),
+            "keras-torch": ("torch", "keras"), "sklearn": ("sklearn",)}
+KERAS_BACKENDS = ("keras-tf", "keras-jax", "keras-torch")  # each in a process of its own
 N_USERS, N_ITEMS = 13, 17
 
 
 def make_backend(name: str, seed: int = 0) -> Backend:
-    for module in REQUIRES[name]:
-        pytest.importorskip(module, reason=f"the {name} backend needs {module}")
-    backend = registry.resolve("backend", name)()
+    for module in REQUIRES[name]:  # found, not imported: Keras must load through its backend
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"the {name} backend needs {module}")
+    cls = registry.resolve("backend", name)
+    wanted = getattr(cls, "keras_backend", None)
+    if wanted and (running := importlib.import_module("keras").backend.backend()) != wanted:
+        pytest.skip(f"Keras runs on {running} in this process; {name} is tested in a process "
+                    "of its own (test_keras_backends.py)")
+    backend = cls()
     backend.setup("cpu", 1, seed)
     return backend
 

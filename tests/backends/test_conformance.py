@@ -16,7 +16,9 @@ from trainsmart_bench import registry
 from trainsmart_bench.backends.arch import arch_for, expected_param_count
 from trainsmart_bench.backends.base import Backend
 
-NEURAL = ("torch", "keras")
+# Keras backends other than the one this process loaded skip here; test_keras_backends.py
+# runs this module once more per Keras backend, in a process of its own.
+NEURAL = ("torch", "keras", "keras-tf", "keras-jax", "keras-torch")
 ALL = (*NEURAL, "sklearn")
 CASES = [(b, k) for b in NEURAL for k in KINDS]
 REPO = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""Why the Keras backend densifies embedding gradients before Adam (see backends/keras.py)."""
+"""Why the Keras backend densifies embedding gradients before Adam (see backends/keras_tf.py)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def _first_step(optimizer_cls) -> float:
 def test_dense_grad_adam_takes_an_adam_step():
     """Adam's first step is -lr * sign(g) for the summed gradient g = 2."""
     make_backend("keras")
-    from trainsmart_bench.backends.keras import DenseGradAdam
+    from trainsmart_bench.backends.keras_tf import DenseGradAdam
 
     assert _first_step(DenseGradAdam) == pytest.approx(-1.0, rel=1e-5)
 

@@ -54,7 +54,7 @@ class FakeBackend(Backend):
         self.script, self.clock = script, clock
         self.state: dict[str, np.ndarray] | None = None  # the last model built, for inspection
 
-    def setup(self, device: str, threads: int, seed: int) -> None:
+    def setup(self, device: str, threads: int, seed: int, mode=None) -> None:
         pass
 
     def version(self) -> str:

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from trainsmart_bench.mode import EAGER, Mode
 from trainsmart_bench.tasks.spec import ResolvedTask
 
 
@@ -48,7 +49,9 @@ class Backend:
       note the two libraries add eps at different points (torch to sqrt(v_hat), Keras to
       sqrt(v) before bias correction): equal constants, slightly different updates early on;
     * the loss is computed from logits; fp32; the thread count set by ``setup``;
-    * batches are consumed in the order the trainer passes them (no framework shuffling).
+    * batches are consumed in the order the trainer passes them (no framework shuffling);
+    * the execution mode (``trainsmart_bench.mode``: compiler x precision) is given to
+      ``setup`` and applies to what ``build`` makes; eager fp32 unless asked otherwise.
     """
 
     name: ClassVar[str]
@@ -65,8 +68,14 @@ class Backend:
     def device_available(self, device: str) -> bool:
         return device == "cpu"
 
-    def setup(self, device: str, threads: int, seed: int) -> None:
-        """Pin the device, the intra-op thread count and the framework's seeds."""
+    def check_mode(self, mode: Mode, device: str) -> None:
+        """Raise NotImplementedError(reason) for a mode this backend cannot run on ``device``
+        (recorded as a skip). The base class runs eager fp32 only."""
+        if mode != EAGER:
+            raise NotImplementedError(f"{self.name} has no {mode.name} mode (eager fp32 only)")
+
+    def setup(self, device: str, threads: int, seed: int, mode: Mode = EAGER) -> None:
+        """Pin the device, the intra-op thread count, the framework's seeds and the mode."""
         raise NotImplementedError
 
     def version(self) -> str:
@@ -98,6 +107,11 @@ class Backend:
 
     def reset_peak_device_memory(self) -> None:
         """Start a new peak-memory window."""
+
+    def compile_stats(self) -> dict[str, float]:
+        """What the graph compiler did in this process, where the framework says: e.g.
+        ``compiled_graphs`` and ``graph_breaks`` (metric names of ``results.records``)."""
+        return {}
 
     def get_weights(self, state: Any) -> list[np.ndarray]:
         """Parameters in Keras layout and order (kernels (in, out), HWIO convs)."""

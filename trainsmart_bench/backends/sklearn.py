@@ -33,6 +33,7 @@ from threadpoolctl import threadpool_limits
 
 from trainsmart_bench.backends.base import Backend, TaskData
 from trainsmart_bench.backends.sklearn_ratings import BiasBaseline
+from trainsmart_bench.mode import EAGER, Mode
 from trainsmart_bench.tasks.spec import ResolvedTask
 
 PIXEL_DATASETS = ("mnist", "digits")
@@ -74,7 +75,7 @@ class SklearnBackend(Backend):
                 f"{task.spec.name}: logistic regression on raw {task.spec.dataset} inputs is "
                 f"not a meaningful baseline (have: {PIXEL_DATASETS + TEXT_DATASETS})")
 
-    def setup(self, device: str, threads: int, seed: int) -> None:
+    def setup(self, device: str, threads: int, seed: int, mode: Mode = EAGER) -> None:
         threadpool_limits(limits=int(threads))  # kept for the life of the process
         self.seed = int(seed)
 

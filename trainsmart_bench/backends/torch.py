@@ -1,4 +1,4 @@
-"""PyTorch backend: eager mode (no torch.compile), fp32, torch.optim.AdamW, plain tensor slicing.
+"""PyTorch backend: torch.optim.AdamW and plain tensor slicing; eager fp32 unless a mode says.
 
 Choices that keep the comparison with Keras fair:
 * no DataLoader and no per-sample Python: the epoch arrays become tensors with
@@ -8,10 +8,18 @@ Choices that keep the comparison with Keras fair:
   (TensorFlow autotunes convolutions by default);
 * the returned loss is the per-sample mean over the epoch, accumulated on the device
   and read back once (Keras reports the same batch-size-weighted mean).
+
+Modes (``trainsmart_bench.mode``): ``compiled`` and ``max-autotune`` compile the whole
+training step (forward, loss, backward, optimizer step) with ``torch.compile``, as Keras'
+``jit_compile=True`` compiles its train step and the PyTorch compiler dashboard its iteration;
+``backward()`` is a graph break dynamo reports (``graph_breaks``), gradients are zeroed outside
+the step. Inference runs the module compiled the same way. ``bf16`` runs forward and loss
+under ``torch.autocast``; ``fp16`` (CUDA) adds a GradScaler.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -20,9 +28,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from trainsmart_bench.backends import torch_models
+from trainsmart_bench.backends import torch_models, torch_modes
 from trainsmart_bench.backends.arch import ADAM_BETAS, ADAM_EPS, CHANNELS_FIRST_KINDS, arch_for
 from trainsmart_bench.backends.base import Backend, TaskData
+from trainsmart_bench.mode import EAGER, Mode
 from trainsmart_bench.tasks.spec import ResolvedTask
 
 DEVICES = ("cpu", "cuda")
@@ -35,6 +44,8 @@ class TorchState:
     device: torch.device
     classification: bool
     channels_first: bool  # convert NHWC batches to NCHW
+    step: Callable  # (x batch, y batch) -> detached loss: one optimizer step, as the mode runs it
+    infer: Callable  # the module for inference (compiled in a compiled mode)
     train_arrays: tuple | None = None  # (numpy x, tensor x, tensor y), reused across epochs
 
 
@@ -45,6 +56,7 @@ class TorchBackend(Backend):
 
     def __init__(self) -> None:
         self.device = torch.device("cpu")
+        self.mode = EAGER
 
     def check(self, task: ResolvedTask, device: str) -> None:
         if device not in DEVICES:
@@ -55,14 +67,20 @@ class TorchBackend(Backend):
     def device_available(self, device: str) -> bool:
         return device == "cpu" or (device == "cuda" and torch.cuda.is_available())
 
-    def setup(self, device: str, threads: int, seed: int) -> None:
+    def check_mode(self, mode: Mode, device: str) -> None:
+        if reason := torch_modes.unavailable(mode, device):
+            raise NotImplementedError(reason)
+
+    def setup(self, device: str, threads: int, seed: int, mode: Mode = EAGER) -> None:
         torch.set_num_threads(int(threads))
         torch.manual_seed(seed)
-        self.device = torch.device(device)
+        self.device, self.mode = torch.device(device), mode
+        if mode.compiled:
+            torch_modes.cold_compiler(threads)
         if self.device.type == "cuda":
             torch.cuda.manual_seed_all(seed)
             torch.backends.cudnn.benchmark = True
-            _strict_fp32()
+            torch_modes.strict_fp32()
 
     def version(self) -> str:
         return torch.__version__
@@ -74,8 +92,12 @@ class TorchBackend(Backend):
             model.parameters(), lr=float(task["lr"]), betas=ADAM_BETAS, eps=self.adam_epsilon,
             weight_decay=float(task.get("weight_decay", 0.0) or 0.0),
         )
+        loss_fn = F.cross_entropy if arch.classification else F.mse_loss
+        step = _train_step(model, optimizer, loss_fn, self.mode, self.device.type)
         return TorchState(model, optimizer, self.device, arch.classification,
-                          arch.kind in CHANNELS_FIRST_KINDS)
+                          arch.kind in CHANNELS_FIRST_KINDS,
+                          torch_modes.compile_fn(step, self.mode),
+                          torch_modes.compile_fn(model, self.mode))
 
     def train_epoch(self, state: TorchState, x: np.ndarray, y: np.ndarray,
                     batch_size: int, order: np.ndarray | None = None) -> float:
@@ -83,7 +105,6 @@ class TorchBackend(Backend):
         model.train()
         xs, ys = self._training_tensors(state, x, y)
         idx = None if order is None else torch.from_numpy(order).to(xs.device)
-        loss_fn = F.cross_entropy if state.classification else F.mse_loss
         total = torch.zeros((), device=state.device)
         for start in range(0, len(xs), batch_size):
             end = start + batch_size
@@ -91,19 +112,16 @@ class TorchBackend(Backend):
             xb = self._batch(state, xs[rows])
             yb = ys[rows].to(state.device, non_blocking=True)
             opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            opt.step()
-            total += loss.detach() * len(yb)
+            total += state.step(xb, yb).float() * len(yb)
         return float(total.item()) / max(1, len(xs))
 
     def predict(self, state: TorchState, x: np.ndarray, batch_size: int) -> np.ndarray:
         model = state.model
         model.eval()
         xs, outs = _tensor(x), []
-        with torch.no_grad():
+        with torch.no_grad(), torch_modes.autocast(self.mode, state.device.type):
             for start in range(0, max(1, len(xs)), batch_size):  # an empty x gives (0, ...)
-                out = model(self._batch(state, xs[start:start + batch_size]))
+                out = state.infer(self._batch(state, xs[start:start + batch_size])).float()
                 outs.append(torch.softmax(out, dim=1) if state.classification else out)
         return torch.cat(outs).cpu().numpy()
 
@@ -136,6 +154,9 @@ class TorchBackend(Backend):
         if self.device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(self.device)
 
+    def compile_stats(self) -> dict[str, float]:
+        return torch_modes.dynamo_stats() if self.mode.compiled else {}
+
     def get_weights(self, state: TorchState) -> list[np.ndarray]:
         return [w for m in torch_models.keras_layers(state.model) for w in torch_models.to_keras(m)]
 
@@ -150,16 +171,26 @@ class TorchBackend(Backend):
             pos += n
 
 
+def _train_step(model: nn.Module, opt: torch.optim.Optimizer, loss_fn: Callable, mode: Mode,
+                device: str) -> Callable:
+    """One optimizer step on a batch (gradients already zeroed); returns the detached loss."""
+    scaler = torch.amp.GradScaler(device) if mode.precision == "fp16" else None
+
+    def step(xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
+        with torch_modes.autocast(mode, device):
+            loss = loss_fn(model(xb), yb)
+        if scaler is None:
+            loss.backward()
+            opt.step()
+        else:
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+        return loss.detach()
+
+    return step
+
+
 def _tensor(a: np.ndarray, dtype: Any = None) -> torch.Tensor:
     """A zero-copy tensor where possible (copies only non-writable or non-contiguous input)."""
     return torch.from_numpy(np.require(a, dtype=dtype, requirements=["C", "W"]))
-
-
-def _strict_fp32() -> None:
-    """Disable TF32 for matmuls and convolutions (the newer API where torch has it)."""
-    if hasattr(torch.backends.cuda.matmul, "fp32_precision"):
-        torch.backends.cuda.matmul.fp32_precision = "ieee"
-        torch.backends.cudnn.conv.fp32_precision = "ieee"
-    else:  # torch < 2.9
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False

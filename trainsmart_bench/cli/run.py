@@ -22,6 +22,7 @@ from trainsmart_bench.cli.options import DEVICES, add_training_options, parse_ov
 from trainsmart_bench.cli.summary import FORMATS, render
 from trainsmart_bench.errors import ConfigError
 from trainsmart_bench.execution.matrix import Cell, Plan, Settings, run_matrix
+from trainsmart_bench.mode import MODE_NAMES
 from trainsmart_bench.registry import names
 from trainsmart_bench.results.records import RunRecord, Status
 from trainsmart_bench.results.store import RecordStore
@@ -39,6 +40,10 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", default="torch,keras",
                    help=f"comma-separated: {', '.join(names('backend'))} (default torch,keras)")
     p.add_argument("--device", default="cpu", help="comma-separated: cpu, cuda (default cpu)")
+    p.add_argument("--mode", default="eager",
+                   help="comma-separated execution modes, <compiler>[-<precision>]: eager, "
+                        "compiled, max-autotune, each optionally -bf16 or -fp16, e.g. "
+                        "eager,compiled,eager-bf16 (default eager: strict fp32, no compiler)")
     p.add_argument("--seeds", type=int, default=3, help="repeats, seeds 0..N-1 (default 3)")
     p.add_argument("--cpus", metavar="LIST",
                    help="pin every run's process to these cores, e.g. 0,1 or 2-3 (threads "
@@ -70,6 +75,7 @@ def cmd_run(args) -> int:
     tasks = split(args.task, task_names(), "task")
     backends = split(args.backend, names("backend"), "backend")
     devices = split(args.device, DEVICES, "device")
+    modes = tuple(split(args.mode, MODE_NAMES, "mode"))
     if args.seeds < 1:
         raise ConfigError("--seeds must be at least 1")
     check_profile(args.profile, tasks)
@@ -78,7 +84,7 @@ def cmd_run(args) -> int:
         get_task(t).resolve(get_task(t).profile_or_none(args.profile), **params)
     for dataset in sorted({get_task(t).dataset for t in tasks}):
         get_loader(dataset, args.data_dir).require()  # missing data: say how to get it
-    cells = interleaved(tasks, backends, devices, args.seeds, args.profile)
+    cells = interleaved(tasks, backends, devices, args.seeds, args.profile, modes)
     settings = Settings(params=params, data_dir=args.data_dir, threads=args.threads or 0,
                         cpus=parse_cpus(args.cpus), timeout=args.timeout)
     store = RecordStore(Path(args.results))
@@ -162,7 +168,9 @@ class LiveProgress:
 
     def epoch(self, cell: Cell, report: Mapping[str, Any]) -> None:
         metric = get_task(cell.task).metric
-        text = (f"  {cell.task} {cell.backend} s{cell.seed} loss {float(report['loss']):.4f} "
+        how = "" if cell.mode == "eager" else f" {cell.mode}"
+        text = (f"  {cell.task} {cell.backend}{how} s{cell.seed} "
+                f"loss {float(report['loss']):.4f} "
                 f"val {metric} {float(report['value']):.4f}")
         tid = self.running.get(cell.key)
         if tid is None:

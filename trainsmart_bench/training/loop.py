@@ -6,7 +6,11 @@ Runs inside the child process of one run (``training.child``). Timings:
 * ``time_to_target``: build + training + evaluation wall time until validation first meets
   the target (evaluation included, data loading and framework import excluded);
 * warm-up: the first epoch carries tracing/compilation; throughput uses epochs 2..N and
-  ``startup_time`` = import + build + (first epoch - median steady epoch).
+  ``startup_time`` = import + build + (first epoch - median steady epoch);
+* ``compile_time``: what the first epoch and the first evaluation took beyond the median of
+  the later ones (graph capture and compilation of the training and inference steps, cold),
+  reported apart from the steady-state throughput, like the compiler dashboard's compilation
+  latency. Recorded in every mode: eager has its warm-up too (Keras traces a tf.function).
 
 A non-finite training loss or validation score stops the run as ``diverged``: it gets no test
 scores, and its ``error`` says at which epoch (the child records it as a failed run).
@@ -141,6 +145,10 @@ def _throughput(res: TrainResult, n: int) -> None:
     res.timings["warmup_overhead_s"] = overhead
     startup = res.timings.get("import_s", 0.0) + res.timings["build_s"] + overhead
     res.metrics["startup_time"] = startup
+    evals = [c["eval_s"] for c in res.curve]
+    if steady:
+        eval_overhead = max(0.0, evals[0] - float(np.median(evals[1:])))
+        res.metrics["compile_time"] = overhead + eval_overhead
 
 
 def _epoch_test(backend: Backend, state: Any, task: ResolvedTask, data: TaskData
@@ -153,7 +161,10 @@ def _epoch_test(backend: Backend, state: Any, task: ResolvedTask, data: TaskData
 
 
 def _test(backend: Backend, state: Any, task: ResolvedTask, data: TaskData, res) -> None:
-    backend.predict(state, data.x_test[:1024], 1024)  # warm-up: traces the inference path
+    n, tail = len(data.x_test), len(data.x_test) % 1024
+    backend.predict(state, data.x_test[:1024], 1024)  # warm-up: traces the inference path,
+    if tail:  # for the last, shorter batch too (a compiler specializes on shapes)
+        backend.predict(state, data.x_test[n - tail:], 1024)
     backend.synchronize()
     t = time.perf_counter()
     out = backend.predict(state, data.x_test, 1024)
