@@ -39,6 +39,12 @@ METRICS: Mapping[str, tuple[str, str]] = {
     "f1_macro": ("fraction", "max"),
     "rmse": ("rating", "min"),
     "mae": ("rating", "min"),
+    # 95% bootstrap interval of the test metric over test examples (not over seeds)
+    "accuracy_test_low": ("fraction", "none"),
+    "accuracy_test_high": ("fraction", "none"),
+    "rmse_test_low": ("rating", "none"),
+    "rmse_test_high": ("rating", "none"),
+    "test_samples": ("samples", "none"),
     "train_throughput": ("samples/s", "max"),
     "inference_throughput": ("samples/s", "max"),
     "time_to_target": ("s", "min"),

@@ -1,7 +1,9 @@
 """Every statistic the suite reports, in one place, on scipy.stats (imported lazily).
 
 * ``bootstrap_median``: the median and its 95% percentile-bootstrap interval
-  (``scipy.stats.bootstrap``), for seeds, folds and studies alike;
+  (``scipy.stats.bootstrap``), for seeds, folds and studies alike; ``bootstrap_interval``
+  the same for a test metric from the test examples themselves;
+* ``bootstrap_ratio``: a ratio of two medians (a mode's speedup over eager) and its interval;
 * ``mann_whitney``: the two-sided Mann-Whitney U test (``scipy.stats.mannwhitneyu``, its
   ``method="auto"``: exact for small samples without ties, else the normal approximation
   with tie and continuity correction). Tuner ranks and the report's comparison both call it,
@@ -58,6 +60,47 @@ def bootstrap_median(values: Sequence[float | None], confidence: float = 0.95,
                           rng=np.random.default_rng(seed))
     ci = res.confidence_interval
     return Summary(med, float(ci.low), float(ci.high), len(x))
+
+
+def bootstrap_ratio(num: Sequence[float | None], den: Sequence[float | None],
+                    confidence: float = 0.95, resamples: int = 5000, seed: int = 0) -> Summary:
+    """median(num) / median(den) and its percentile-bootstrap interval, the two samples
+    resampled independently (``scipy.stats.bootstrap`` with ``paired=False``); ``n`` is the
+    smaller sample. Empty samples or a zero median give no ratio."""
+    x, y = finite(num), finite(den)
+    if len(x) == 0 or len(y) == 0 or np.median(y) == 0:
+        return Summary(None, None, None, 0)
+    ratio = float(np.median(x) / np.median(y))
+    n = min(len(x), len(y))
+    if n < 2 or (len(np.unique(x)) == 1 and len(np.unique(y)) == 1):
+        return Summary(ratio, ratio, ratio, n)  # nothing to resample (as bootstrap_median)
+    from scipy import stats
+
+    def stat(a, b, axis=-1):
+        return np.median(a, axis=axis) / np.median(b, axis=axis)
+
+    res = stats.bootstrap((x, y), stat, n_resamples=resamples, confidence_level=confidence,
+                          method="percentile", vectorized=True, paired=False, axis=-1,
+                          rng=np.random.default_rng(seed))
+    ci = res.confidence_interval
+    return Summary(ratio, float(ci.low), float(ci.high), n)
+
+
+STATISTICS = {"mean": lambda x, axis: np.mean(x, axis=axis),
+              "root_mean": lambda x, axis: np.sqrt(np.mean(x, axis=axis))}
+
+
+def bootstrap_interval(values: np.ndarray, statistic: str = "mean", confidence: float = 0.95,
+                       resamples: int = 1000, seed: int = 0) -> tuple[float, float]:
+    """The percentile-bootstrap interval of ``statistic`` over ``values`` (e.g. per-example
+    correctness of a test set: its accuracy; squared errors with ``root_mean``: its RMSE)."""
+    from scipy import stats
+
+    res = stats.bootstrap((np.asarray(values, dtype=float),), STATISTICS[statistic],
+                          n_resamples=resamples, confidence_level=confidence,
+                          method="percentile", vectorized=True, axis=-1, batch=100,
+                          rng=np.random.default_rng(seed))
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
 @dataclass(frozen=True)

@@ -172,3 +172,22 @@ def _test(backend: Backend, state: Any, task: ResolvedTask, data: TaskData, res)
     dt = time.perf_counter() - t
     res.metrics["inference_throughput"] = len(data.x_test) / dt if dt > 0 else None
     res.metrics.update(evaluate(task.spec.is_classification, data.y_test, out))
+    res.metrics.update(test_interval(task.spec.is_classification, data.y_test, out))
+    res.metrics["test_samples"] = len(data.y_test)
+
+
+def test_interval(is_classification: bool, y: np.ndarray, out: np.ndarray) -> dict[str, float]:
+    """The 95% bootstrap interval of the test metric from the test predictions themselves
+    (test examples resampled): how much of a difference is test-set noise, apart from the
+    seed-to-seed interval."""
+    from trainsmart_bench.results.stats import bootstrap_interval
+
+    if len(y) < 2:
+        return {}
+    if is_classification:
+        correct = (np.asarray(out).argmax(axis=1) == np.asarray(y).ravel()).astype(np.float64)
+        low, high = bootstrap_interval(correct, "mean")
+        return {"accuracy_test_low": low, "accuracy_test_high": high}
+    err = (np.asarray(out, np.float64).ravel() - np.asarray(y, np.float64).ravel()) ** 2
+    low, high = bootstrap_interval(err, "root_mean")
+    return {"rmse_test_low": low, "rmse_test_high": high}
