@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from trainsmart_bench.training.loop import test_interval
+from trainsmart_bench.training.loop import bootstrap_test_metric
 
 
 def test_accuracy_interval_matches_the_binomial_spread():
@@ -17,7 +17,7 @@ def test_accuracy_interval_matches_the_binomial_spread():
     right = rng.random(n) < p
     out[np.arange(n)[right], y[right]] = 2.0  # these rows predict their label
     acc = float(np.mean(out.argmax(1) == y))
-    ci = test_interval(True, y, out)
+    ci = bootstrap_test_metric(True, y, out)
     low, high = ci["accuracy_test_low"], ci["accuracy_test_high"]
     assert low < acc < high
     half = 1.96 * math.sqrt(acc * (1 - acc) / n)  # the normal approximation's half-width
@@ -31,7 +31,7 @@ def test_rmse_interval_brackets_the_rmse_and_narrows_with_more_examples():
         y = rng.uniform(1, 5, n)
         pred = y + rng.normal(0, 0.9, n)
         rmse = float(np.sqrt(np.mean((pred - y) ** 2)))
-        ci = test_interval(False, y, pred)
+        ci = bootstrap_test_metric(False, y, pred)
         assert ci["rmse_test_low"] < rmse < ci["rmse_test_high"]
         widths.append(ci["rmse_test_high"] - ci["rmse_test_low"])
     assert widths[1] < widths[0] / 2  # ~ 1/sqrt(n): 4x narrower for 16x the examples

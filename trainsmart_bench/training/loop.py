@@ -172,11 +172,11 @@ def _test(backend: Backend, state: Any, task: ResolvedTask, data: TaskData, res)
     dt = time.perf_counter() - t
     res.metrics["inference_throughput"] = len(data.x_test) / dt if dt > 0 else None
     res.metrics.update(evaluate(task.spec.is_classification, data.y_test, out))
-    res.metrics.update(test_interval(task.spec.is_classification, data.y_test, out))
+    res.metrics.update(bootstrap_test_metric(task.spec.is_classification, data.y_test, out))
     res.metrics["test_samples"] = len(data.y_test)
 
 
-def test_interval(is_classification: bool, y: np.ndarray, out: np.ndarray) -> dict[str, float]:
+def bootstrap_test_metric(is_classification: bool, y: np.ndarray, out: np.ndarray) -> dict[str, float]:
     """The 95% bootstrap interval of the test metric from the test predictions themselves
     (test examples resampled): how much of a difference is test-set noise, apart from the
     seed-to-seed interval."""
