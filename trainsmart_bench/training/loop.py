@@ -176,7 +176,8 @@ def _test(backend: Backend, state: Any, task: ResolvedTask, data: TaskData, res)
     res.metrics["test_samples"] = len(data.y_test)
 
 
-def bootstrap_test_metric(is_classification: bool, y: np.ndarray, out: np.ndarray) -> dict[str, float]:
+def bootstrap_test_metric(is_classification: bool, y: np.ndarray,
+                          out: np.ndarray) -> dict[str, float]:
     """The 95% bootstrap interval of the test metric from the test predictions themselves
     (test examples resampled): how much of a difference is test-set noise, apart from the
     seed-to-seed interval."""
