@@ -15,6 +15,10 @@ earlier trials are re-inserted as documents 0..k-1, proposes what an uninterrupt
 
 Failed trials: the document gets ``JOB_STATE_ERROR``, which ``Trials.refresh`` leaves out of
 the history the algorithm sees (what ``fmin(..., catch_eval_exceptions=True)`` does): skipped.
+
+Cost: ``Trials.refresh`` rebuilds the history (O(trials)), so it runs once per suggestion, just
+before the algorithm reads the history, and only when a document changed since; documents are
+found by trial id in a dict, not by scanning the history.
 """
 
 from __future__ import annotations
@@ -68,6 +72,8 @@ class _Hyperopt(Tuner):
         self._algo = (lambda *a: algo(*a, **algo_options)) if algo_options else algo
         self._domain = base.Domain(_never_called, hyperopt_space(space), pass_expr_memo_ctrl=None)
         self._trials = hyperopt.Trials()
+        self._docs: dict[int, dict[str, Any]] = {}  # trial id -> its document in self._trials
+        self._stale = False  # a document changed since the last Trials.refresh()
 
     # -- documents <-> configs ----------------------------------------------------------------
     def _decode(self, vals: Mapping[str, list]) -> Config:
@@ -96,24 +102,25 @@ class _Hyperopt(Tuner):
         misc = {"tid": tid, "cmd": self._domain.cmd, "workdir": self._domain.workdir,
                 "idxs": {k: [tid] for k in vals}, "vals": vals}
         (doc,) = self._trials.new_trial_docs([tid], [None], [self._domain.new_result()], [misc])
-        self._trials.insert_trial_docs([doc])
-        self._trials.refresh()
-        return self._doc(tid)
+        self._add([doc])
+        return self._docs[tid]
 
-    def _doc(self, tid: int) -> dict[str, Any]:
-        for doc in self._trials._dynamic_trials:
-            if doc["tid"] == tid:
-                return doc
-        raise KeyError(f"hyperopt has no trial document {tid}")
+    def _add(self, docs: list[dict[str, Any]]) -> None:
+        """Insert documents; the ones ``Trials`` stores (validated copies) are indexed by id."""
+        self._trials.insert_trial_docs(docs)
+        for doc in self._trials._dynamic_trials[-len(docs):]:
+            self._docs[doc["tid"]] = doc
+        self._stale = True
 
     # -- the contract ---------------------------------------------------------------------------
     def _propose(self) -> tuple[Config, Any]:
         new_ids = self._trials.new_trial_ids(1)
-        self._trials.refresh()
+        if self._stale:  # the algorithm reads the refreshed history
+            self._trials.refresh()
+            self._stale = False
         seed = derived_seed(self.seed, new_ids[0])  # a function of (seed, trial number)
         docs = self._algo(new_ids, self._domain, self._trials, seed)
-        self._trials.insert_trial_docs(docs)
-        self._trials.refresh()
+        self._add(docs)
         return self._decode(docs[0]["misc"]["vals"]), docs[0]["tid"]
 
     def observe(self, configs: Sequence[Mapping[str, Any]],
@@ -121,7 +128,7 @@ class _Hyperopt(Tuner):
         base = self._base
         for config, value in zip(configs, values, strict=True):
             entry = self._pop(config)
-            doc = self._doc(entry[1]) if entry is not None else self._insert(config)
+            doc = self._docs[entry[1]] if entry is not None else self._insert(config)
             doc["refresh_time"] = self._now()
             if is_failure(value):
                 doc["state"] = base.JOB_STATE_ERROR
@@ -129,7 +136,7 @@ class _Hyperopt(Tuner):
             else:
                 doc["state"] = base.JOB_STATE_DONE
                 doc["result"] = {"loss": self.loss(value), "status": base.STATUS_OK}
-        self._trials.refresh()
+        self._stale = True
 
 
 class HyperoptTPE(_Hyperopt):
