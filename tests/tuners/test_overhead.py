@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.tuners.helpers import tuner_params
-from trainsmart_bench.tuning.overhead import at_milestones, overhead
+from trainsmart_bench.tuning.overhead import at_milestones, overhead, versus_native
 
 
 def test_milestones_average_the_preceding_tenth():
@@ -25,3 +25,14 @@ def test_overhead_reports_seconds_per_trial(name):
         assert 0 < r["native"]["per_trial_s"] < 1 and set(r["native"]["at"]) == {10}
     else:
         assert r["native"] is None
+
+
+@pytest.mark.parametrize("name", tuner_params(["hyperopt-tpe"]))
+def test_versus_native_gives_every_pair_and_the_spread(name):
+    r = versus_native(name, 25, pairs=3)
+    assert r["clock"] == "cpu" and [p["first"] for p in r["pairs"]] == ["ours", "native", "ours"]
+    ratios = sorted(p["ratio"] for p in r["pairs"])
+    assert (r["low"], r["median"], r["high"]) == pytest.approx(tuple(ratios))
+    assert all(p["ratio"] == pytest.approx(p["ours_s"] / p["native_s"]) for p in r["pairs"])
+    with pytest.raises(ValueError, match="no library loop"):
+        versus_native("random", 5)
