@@ -86,3 +86,18 @@ def test_walk_forward_trains_on_the_past_and_tests_on_the_next_window(ml100k):
         sizes.append((len(d.x_train) + len(d.x_val), len(d.x_test)))
     assert [a for a, _ in sizes] == sorted(a for a, _ in sizes)  # expanding windows
     assert sum(b for _, b in sizes) + sizes[0][0] == 40  # the windows cover every rating
+
+
+def test_folds_are_cells_of_their_own_and_pool_into_one_configuration(tmp_path):
+    from trainsmart_bench.cli.run import interleaved
+    from trainsmart_bench.execution.matrix import Settings, identity_of
+    from trainsmart_bench.results.identity import config_digest, digest
+
+    cells = interleaved(["digits-mlp"], ["torch"], ["cpu"], 2, None, protocol="kfold:3")
+    assert [(c.seed, c.fold) for c in cells] == [
+        (s, f"kfold:3/{i}") for s in (0, 1) for i in (1, 2, 3)]
+    assert len({c.key for c in cells}) == 6
+    ids = [identity_of(c, Settings(threads=1)) for c in cells]
+    assert ids[0]["protocol"] == {"name": "kfold", "k": 3, "fold": 1}
+    assert len({digest(i) for i in ids}) == 6  # every fold and seed: a record of its own
+    assert len({config_digest(i) for i in ids}) == 1  # ... of one configuration

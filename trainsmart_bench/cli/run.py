@@ -40,6 +40,10 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", default="torch,keras",
                    help=f"comma-separated: {', '.join(names('backend'))} (default torch,keras)")
     p.add_argument("--device", default="cpu", help="comma-separated: cpu, cuda (default cpu)")
+    p.add_argument("--protocol", default="holdout",
+                   help="holdout (the task's split, default), kfold:K (K-fold cross-validation "
+                        "on the training data; ml-100k: its official folds) or walk-forward:K "
+                        "(ratings: K expanding time windows); one run per fold")
     p.add_argument("--mode", default="eager",
                    help="comma-separated execution modes, <compiler>[-<precision>]: eager, "
                         "compiled, max-autotune, each optionally -bf16 or -fp16, e.g. "
@@ -84,7 +88,8 @@ def cmd_run(args) -> int:
         get_task(t).resolve(get_task(t).profile_or_none(args.profile), **params)
     for dataset in sorted({get_task(t).dataset for t in tasks}):
         get_loader(dataset, args.data_dir).require()  # missing data: say how to get it
-    cells = interleaved(tasks, backends, devices, args.seeds, args.profile, modes)
+    cells = interleaved(tasks, backends, devices, args.seeds, args.profile, modes,
+                        args.protocol)
     settings = Settings(params=params, data_dir=args.data_dir, threads=args.threads or 0,
                         cpus=parse_cpus(args.cpus), timeout=args.timeout)
     store = RecordStore(Path(args.results))
@@ -108,12 +113,16 @@ def check_profile(profile: str | None, tasks: list[str]) -> None:
 
 
 def interleaved(tasks: list[str], backends: list[str], devices: list[str], seeds: int,
-                profile: str | None, modes: tuple[str, ...] = ("eager",)) -> list[Cell]:
-    """Seed 0 of every task, backend, device and mode, then seed 1, ...: drift of the
+                profile: str | None, modes: tuple[str, ...] = ("eager",),
+                protocol: str | None = None) -> list[Cell]:
+    """Seed 0 of every task, fold, backend, device and mode, then seed 1, ...: drift of the
     machine spreads over every backend instead of turning into a difference between them."""
-    return [Cell(t, b, d, s, get_task(t).profile_or_none(profile), m)
-            for s in range(seeds) for t in tasks for d in devices for b in backends
-            for m in modes]
+    from trainsmart_bench.training.protocols import folds
+
+    by_task = {t: [f.label if f else None for f in folds(protocol, get_task(t))] for t in tasks}
+    return [Cell(t, b, d, s, get_task(t).profile_or_none(profile), m, f)
+            for s in range(seeds) for t in tasks for f in by_task[t] for d in devices
+            for b in backends for m in modes]
 
 
 def parse_cpus(text: str | None) -> tuple[int, ...] | None:

@@ -75,10 +75,14 @@ def unit_spec(cell: Cell, settings: Settings) -> dict[str, Any]:
 
 
 def identity_of(cell: Cell, settings: Settings) -> dict[str, Any]:
+    from trainsmart_bench.training.protocols import Fold
+
+    fold = Fold.from_label(cell.fold)
+    protocol = {**(fold.identity() if fold else {}),
+                **({"epoch_test": True} if settings.epoch_test else {})}
     return run_identity(cell.task, cell.profile, settings.params, cell.backend, cell.device,
                         cell.seed, threads=settings.threads, mode=cell.mode, cpus=settings.cpus,
-                        data_dir=settings.data_dir,
-                        protocol={"epoch_test": True} if settings.epoch_test else None)
+                        data_dir=settings.data_dir, protocol=protocol or None)
 
 
 def now() -> str:
