@@ -167,15 +167,16 @@ TASKS: tuple[TaskSpec, ...] = (
         loss=CE,
         metric="accuracy",
         direction=MAX,
-        target=0.82,
+        target=0.85,
         defaults={"lr": 1e-3, "batch_size": 64, "epochs": 5, "maxlen": 256, "units": 64,
                   **REGULARIZATION, "dropout": 0.3, "patience": 2},
         space=_sequence_space(units=Categorical((32, 64, 128))),
         profiles={"cpu": {"epochs": 2, "maxlen": 128, "embed_dim": 32, "units": 32,
                           "target": 0.81}},
-        reference="provisional, one seed each on 2 CPU cores: the cpu profile reaches test "
-                  "accuracy 0.829 (torch) and 0.824 (keras), validation 0.864 and 0.859; the "
-                  "full schedule is not measured yet and keeps the cpu profile's floor",
+        reference="provisional, one seed per run on 2 CPU cores: the full schedule (keras, "
+                  "early-stopped after 3 epochs) reaches test accuracy 0.861, validation "
+                  "0.886; the cpu profile 0.829 (torch) and 0.824 (keras), validation 0.864 "
+                  "and 0.859",
     ),
     TaskSpec(
         name="imdb-transformer",
@@ -188,14 +189,15 @@ TASKS: tuple[TaskSpec, ...] = (
         loss=CE,
         metric="accuracy",
         direction=MAX,
-        target=0.82,
+        target=0.85,
         defaults={"lr": 5e-4, "batch_size": 64, "epochs": 5, "maxlen": 256, **REGULARIZATION,
                   "dropout": 0.1, "patience": 2},
         space=_sequence_space(),
         profiles={"cpu": {"epochs": 2, "maxlen": 128, "embed_dim": 32, "heads": 2,
                           "mlp": 64, "target": 0.81}},
-        reference="provisional, one seed each on 2 CPU cores: the cpu profile reaches test "
-                  "accuracy 0.820 (torch) and 0.830 (keras), validation 0.857 and 0.860; the "
-                  "full schedule is not measured yet and keeps the cpu profile's floor",
+        reference="provisional, one seed per run on 2 CPU cores: the full schedule (keras, "
+                  "early-stopped after 3 epochs) reaches test accuracy 0.869, validation "
+                  "0.895; the cpu profile 0.820 (torch) and 0.830 (keras), validation 0.857 "
+                  "and 0.860",
     ),
 )
