@@ -1,6 +1,7 @@
 """The base of the training benchmarks: grid, timeout, per-run memo and skip rule.
 
-The grid is task x backend x device of the profile in $TRAINSMART_BENCH_PROFILE (default quick).
+The grid is task x backend x device x mode of the profile in $TRAINSMART_BENCH_PROFILE (default
+quick).
 ``setup_cache`` is defined here once, so asv runs it once for every subclass; it returns the
 memo directory where each cell's single training run is kept (see trainsmart_bench.bench).
 """
@@ -9,7 +10,7 @@ from trainsmart_bench import bench
 
 
 class TrainingMetric:
-    """One metric of a training run, over the profile's task x backend x device."""
+    """One metric of a training run, over the profile's task x backend x device x mode."""
 
     params = bench.params()
     param_names = bench.PARAM_NAMES
@@ -20,5 +21,5 @@ class TrainingMetric:
     def setup_cache(self):
         return bench.start_run()
 
-    def setup(self, run_dir, task, backend, device):
-        self.value = bench.metric_value(run_dir, self.metric, task, backend, device)
+    def setup(self, run_dir, task, backend, device, mode):
+        self.value = bench.metric_value(run_dir, self.metric, task, backend, device, mode)

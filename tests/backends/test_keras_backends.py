@@ -34,3 +34,18 @@ def test_conformance_in_a_process_of_its_own(name):
     passed = re.search(r"(\d+) passed", tail)
     assert passed and int(passed.group(1)) >= 30, tail  # metadata, memory, 4 per model kind
     assert "skipped" not in tail.split("\n")[-2], tail  # every case ran on that backend
+
+
+def test_the_all_extra_installs_every_backend():
+    """nox, .ci/run and asv install ``.[all]`` (after pinning torch's CPU build): every
+    backend's extra, jax's included, must be in it."""
+    from trainsmart_bench.registry import BACKEND_EXTRAS
+
+    tomllib = pytest.importorskip("tomllib" if sys.version_info >= (3, 11) else "tomli")
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    all_extras = set(re.search(r"\[(.*)\]", extras["all"][0]).group(1).split(","))
+    assert {e for e in BACKEND_EXTRAS.values() if e} <= all_extras
+    assert any(r.startswith("jax") for r in extras["jax"])
+    noxfile = (REPO / "noxfile.py").read_text()
+    assert 'TORCH_CPU = "torch==2.13.0"' in noxfile and '".[{extras}]"' in noxfile

@@ -26,6 +26,7 @@ TRAINING = {
     "InferenceThroughput.track_inference_throughput": "samples/s",
     "TimeToTarget.track_time_to_target": "seconds",
     "StartupTime.track_startup_time": "seconds",
+    "CompileTime.track_compile_time": "seconds",
     "PeakHostMemory.track_peak_host_memory": "bytes",
     "PeakDeviceMemory.track_peak_device_memory": "bytes",
 }
@@ -97,7 +98,7 @@ def test_results_hold_every_metric_with_its_unit(bench_run, head):
     units = json.loads((tmp / "results" / "benchmarks.json").read_text())
     assert {k: units[k]["unit"] for k in EXPECTED} == EXPECTED
     assert units["bench_training.Accuracy.track_accuracy"]["param_names"] == [
-        "task", "backend", "device"]
+        "task", "backend", "device", "mode"]
     (path,) = (tmp / "results" / "testbox").glob(f"{head[:8]}-existing-*")
     results = json.loads(path.read_text())
     assert results["requirements"] == {}  # the current environment, no matrix entry

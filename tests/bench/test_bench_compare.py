@@ -12,6 +12,7 @@ from trainsmart_bench.bench import asvresults
 from trainsmart_bench.bench.compare import (
     Thresholds,
     compare_commits,
+    compare_values,
     format_table,
     judge,
     rule_for,
@@ -141,3 +142,17 @@ def test_rules_per_metric():
 def main(argv: list[str]) -> int:
     """``trainsmart bench-compare ARGV``."""
     return cli_main(["bench-compare", *argv])
+
+
+def test_the_mode_axis_compares_each_mode_with_itself_and_old_results_as_eager():
+    """A mode param is one more asv parameter: each mode is compared with the same mode, and
+    results from before the axis existed are the eager cells."""
+    cell = ("'mnist-mlp'", "'torch'", "'cpu'")
+    old = {(TPUT, cell): 1000.0}
+    new = {(TPUT, (*cell, "'eager'")): 800.0, (TPUT, (*cell, "'compiled'")): 2000.0}
+    verdicts = {r.params[-1]: r.verdict for r in compare_values(old, new)}
+    assert verdicts == {"'eager'": "REGRESSION", "'compiled'": "n/a"}
+    newer = {(TPUT, (*cell, "'eager'")): 820.0, (TPUT, (*cell, "'compiled'")): 1500.0}
+    verdicts = {r.params[-1]: r.verdict for r in compare_values(new, newer)}
+    assert verdicts == {"'eager'": "same", "'compiled'": "REGRESSION"}
+    assert {(r.benchmark, r.params) for r in compare_values(new, old)} == set(new)  # reversed

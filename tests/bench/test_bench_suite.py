@@ -35,7 +35,7 @@ def test_profile_comes_from_the_environment(monkeypatch):
     monkeypatch.delenv(bench.ENV_PROFILE, raising=False)
     assert current_profile().name == "quick"
     monkeypatch.setenv(bench.ENV_PROFILE, "smoke")
-    assert bench.params() == [["digits-mlp"], ["torch", "sklearn"], ["cpu"]]
+    assert bench.params() == [["digits-mlp"], ["torch", "sklearn"], ["cpu"], ["eager"]]
     monkeypatch.setenv(bench.ENV_PROFILE, "huge")
     with pytest.raises(ConfigError, match="unknown benchmark profile 'huge'"):
         current_profile()
@@ -46,6 +46,18 @@ def test_quick_is_the_issue_matrix():
     assert quick.tasks == ("digits-mlp", "mnist-mlp")
     assert quick.backends == ("torch", "keras", "sklearn") and quick.devices == ("cpu",)
     assert get_profile("full").devices == ("cuda",)
+
+
+def test_standard_covers_every_cpu_mode_and_full_every_backend():
+    standard, full = get_profile("standard"), get_profile("full")
+    assert set(standard.modes) == {"eager", "compiled", "max-autotune", "eager-bf16",
+                                   "compiled-bf16"}
+    assert bench.PARAM_NAMES[-1] == "mode" and standard.asv_params()[-1] == list(standard.modes)
+    assert {"keras-jax", "keras-torch"} <= set(full.backends)
+    assert {"eager-fp16", "compiled-fp16"} <= set(full.modes)
+    cell = standard.cell("mnist-mlp", "torch", "cpu", "compiled-bf16")
+    assert cell.mode == "compiled-bf16" and cell.key.endswith("__compiled-bf16__seed0")
+    assert "compile_time" in bench.TRACKED
 
 
 def test_units_are_the_records_units_in_asv_spelling():

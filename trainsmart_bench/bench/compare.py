@@ -96,10 +96,29 @@ def judge(before: float | None, after: float | None, rule: Rule) -> str:
     return "same"
 
 
+EAGER = repr("eager")  # how asv writes the mode parameter of an eager cell
+
+
+def align_modes(values: dict[Key, float | None], other: dict[Key, float | None]
+                ) -> dict[Key, float | None]:
+    """``values`` with the mode parameter added where ``other`` has it and they do not: results
+    from before the training benchmarks had a mode axis are the eager cells of that axis."""
+    width = {name: len(params) for name, params in other}
+    out = {}
+    for (name, params), value in values.items():
+        if width.get(name) == len(params) + 1 and any(
+                p[:len(params)] == params and p[-1] == EAGER for n, p in other if n == name):
+            params = (*params, EAGER)
+        out[(name, params)] = value
+    return out
+
+
 def compare_values(before: dict[Key, float | None], after: dict[Key, float | None],
                    units: dict[str, str] | None = None,
                    th: Thresholds = Thresholds()) -> list[Row]:
-    """A row per benchmark and parameter combination present in either set."""
+    """A row per benchmark and parameter combination present in either set (the mode axis
+    aligned, see ``align_modes``)."""
+    before, after = align_modes(before, after), align_modes(after, before)
     rows = []
     for key in dict.fromkeys([*after, *before]):  # asv's order: benchmarks, then param product
         name, params = key

@@ -1,4 +1,4 @@
-"""Benchmark profiles: which tasks, backends and devices a suite run covers, and how long.
+"""Benchmark profiles: which tasks, backends, devices and modes a suite run covers, and how long.
 
 A profile is plain data. The asv modules read the active one from ``TRAINSMART_BENCH_PROFILE``
 (default ``quick``) when they are imported, so asv's parameter grid is the profile's matrix.
@@ -31,6 +31,8 @@ class Profile:
     timeout: float  # seconds per training run
     overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # task -> params
     task_profiles: Mapping[str, str] = field(default_factory=dict)  # task -> TaskSpec profile
+    # execution modes (trainsmart_bench.mode); one the device or backend lacks is an asv skip
+    modes: tuple[str, ...] = ("eager",)
     # tuning (benchmarks/bench_tuning.py): studies of task x tuner on one backend and device
     tuning_tasks: tuple[str, ...] = ("digits-mlp",)
     tuners: tuple[str, ...] = ("random", "hyperopt-tpe", "optuna-tpe")
@@ -43,15 +45,15 @@ class Profile:
             {k: MappingProxyType(dict(v)) for k, v in self.overrides.items()}))
         object.__setattr__(self, "task_profiles", MappingProxyType(dict(self.task_profiles)))
 
-    def cell(self, task: str, backend: str, device: str) -> Cell:
-        return Cell(task, backend, device, SEED, self.task_profiles.get(task))
+    def cell(self, task: str, backend: str, device: str, mode: str = "eager") -> Cell:
+        return Cell(task, backend, device, SEED, self.task_profiles.get(task), mode)
 
     def params(self, task: str) -> dict[str, Any]:
         """Hyperparameter overrides of this profile for ``task`` (e.g. fewer epochs)."""
         return dict(self.overrides.get(task, {}))
 
     def asv_params(self) -> list[list[str]]:
-        return [list(self.tasks), list(self.backends), list(self.devices)]
+        return [list(self.tasks), list(self.backends), list(self.devices), list(self.modes)]
 
     @property
     def tuning_device(self) -> str:
@@ -59,6 +61,10 @@ class Profile:
 
 
 BACKENDS = ("torch", "keras", "sklearn")
+KERAS_BACKENDS = ("keras-jax", "keras-torch")  # keras is keras-tf
+# What runs on a CPU with native bfloat16 (elsewhere the bf16 cells are skips, with the reason)
+CPU_MODES = ("eager", "compiled", "max-autotune", "eager-bf16", "compiled-bf16")
+GPU_MODES = (*CPU_MODES, "eager-fp16", "compiled-fp16")
 ALL_TASKS = ("digits-mlp", "mnist-mlp", "mnist-cnn", "cifar10-resnet", "imdb-embed", "imdb-cnn",
              "movielens-mf", "movielens-100k-mf")
 
@@ -75,12 +81,14 @@ PROFILES: Mapping[str, Profile] = MappingProxyType({p.name: p for p in (
     ),
     Profile(
         name="standard",
-        description="every CPU-sized task with short schedules, under an hour on a laptop",
+        description="every CPU-sized task with short schedules in every mode (eager, "
+                    "compiled, max-autotune, bf16): a few hours on 2 cores",
         tasks=("digits-mlp", "mnist-mlp", "mnist-cnn", "cifar10-resnet", "imdb-embed",
                "imdb-cnn", "movielens-mf"),
         backends=BACKENDS,
         devices=("cpu",),
         bench=r"^bench_(import|training|tuning|overhead)\.",
+        modes=CPU_MODES,
         timeout=1800,
         overrides={"mnist-cnn": {"epochs": 3}, "imdb-embed": {"epochs": 5},
                    "imdb-cnn": {"epochs": 2}, "digits-mlp": {"epochs": 10}},
@@ -88,11 +96,13 @@ PROFILES: Mapping[str, Profile] = MappingProxyType({p.name: p for p in (
     ),
     Profile(
         name="full",
-        description="every task with its full schedule on the GPU (sklearn baselines: n/a)",
+        description="every task with its full schedule on the GPU, on every backend (Keras on "
+                    "TensorFlow, JAX and PyTorch) in every mode (sklearn baselines: n/a)",
         tasks=ALL_TASKS,
-        backends=BACKENDS,
+        backends=(*BACKENDS, *KERAS_BACKENDS),
         devices=("cuda",),
         bench=r"^bench_",
+        modes=GPU_MODES,
         timeout=7200,
         tuning_tasks=("mnist-mlp", "movielens-mf"),
         tuners=("random", "hyperopt-tpe", "optuna-tpe", "optuna-cmaes"),

@@ -15,10 +15,10 @@ from trainsmart_bench.bench.profiles import current_profile
 from trainsmart_bench.results.records import METRICS, RunRecord, Status
 
 ENV_RECORDS = "TRAINSMART_BENCH_RECORDS"  # also keep every run record here (for the report)
-PARAM_NAMES = ["task", "backend", "device"]
+PARAM_NAMES = ["task", "backend", "device", "mode"]
 QUALITY = ("accuracy", "rmse")
 TRACKED = (*QUALITY, "train_throughput", "inference_throughput", "time_to_target",
-           "startup_time", "peak_host_memory", "peak_device_memory")
+           "startup_time", "compile_time", "peak_host_memory", "peak_device_memory")
 ASV_UNITS = {"s": "seconds", "bytes": "bytes"}  # the units asv formats itself
 IMPORT_STATEMENT = "import trainsmart_bench"
 
@@ -28,7 +28,7 @@ class RunFailed(RuntimeError):
 
 
 def params() -> list[list[str]]:
-    """asv's ``params``: task x backend x device of the active profile."""
+    """asv's ``params``: task x backend x device x mode of the active profile."""
     return current_profile().asv_params()
 
 
@@ -74,21 +74,24 @@ def missing_data(task: str) -> str | None:
             f"or `trainsmart data import {dataset} PATH`")
 
 
-def cell_record(run_dir: str, task: str, backend: str, device: str) -> RunRecord:
+def cell_record(run_dir: str, task: str, backend: str, device: str,
+                mode: str = "eager") -> RunRecord:
     """The cell's training record under the active profile (trained once per asv run)."""
     if reason := missing_data(task):
         raise NotImplementedError(reason)
     profile = current_profile()
     memo = RunMemo(run_dir, export=os.environ.get(ENV_RECORDS) or None)
-    return memo.record(profile.cell(task, backend, device), profile.params(task),
+    return memo.record(profile.cell(task, backend, device, mode), profile.params(task),
                        timeout=profile.timeout)
 
 
-def metric_value(run_dir: str, metric: str, task: str, backend: str, device: str) -> float:
-    """One metric of one cell; NotImplementedError (skip) or RunFailed when there is none."""
+def metric_value(run_dir: str, metric: str, task: str, backend: str, device: str,
+                 mode: str = "eager") -> float:
+    """One metric of one cell; NotImplementedError (skip) or RunFailed when there is none.
+    A mode the backend or device lacks is a skip with the reason its run recorded."""
     if reason := not_applicable(metric, task, device):
         raise NotImplementedError(reason)
-    record = cell_record(run_dir, task, backend, device)
+    record = cell_record(run_dir, task, backend, device, mode)
     if record.status is Status.SKIPPED:
         raise NotImplementedError(record.error or "skipped")
     if record.status is not Status.OK:

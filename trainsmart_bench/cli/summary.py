@@ -12,6 +12,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from trainsmart_bench.cli.modes_view import mode_records, print_modes
+from trainsmart_bench.results.modes import has_modes, mode_rows
 from trainsmart_bench.results.records import RunRecord
 from trainsmart_bench.results.summary import (
     COLUMNS,
@@ -48,11 +50,12 @@ def records_of(summary: list[SummaryRow]) -> list[dict[str, Any]]:
 
 def render(records: list[RunRecord], fmt: str, console: Console) -> None:
     summary = rows(records)
+    modes = mode_rows(records) if has_modes(records) else []  # a section when modes differ
     if fmt == "json":
-        print(json.dumps(records_of(summary), indent=1, default=str))
+        print(json.dumps(records_of(summary) + mode_records(modes), indent=1, default=str))
     elif fmt == "csv":
         buf = io.StringIO()
-        data = records_of(summary)
+        data = records_of(summary) + mode_records(modes)
         keys = list(dict.fromkeys(k for d in data for k in d))
         writer = csv.DictWriter(buf, fieldnames=keys)
         writer.writeheader()
@@ -61,6 +64,7 @@ def render(records: list[RunRecord], fmt: str, console: Console) -> None:
     else:
         (_wide if console.width >= WIDE else _long)(summary, console)
         _notes(summary, records, console)
+        print_modes(modes, console)
 
 
 def _value(row: SummaryRow, key: str) -> tuple[str, str]:

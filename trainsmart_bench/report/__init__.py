@@ -15,6 +15,7 @@ from trainsmart_bench.report.compare import diff_tables
 from trainsmart_bench.report.environment import cross_differences, summarize
 from trainsmart_bench.report.html import PageParts, render_page
 from trainsmart_bench.report.model import Loaded, Problem, TaskTable, build_tables, load
+from trainsmart_bench.report.modes_view import modes_section
 from trainsmart_bench.report.sections import (
     compare_section,
     env_section,
@@ -22,6 +23,7 @@ from trainsmart_bench.report.sections import (
     problems_section,
 )
 from trainsmart_bench.report.tuning_view import tuning_section
+from trainsmart_bench.results.modes import has_modes, mode_rows
 from trainsmart_bench.results.summary import config_warnings
 
 __all__ = ["Problem", "ReportResult", "TaskTable", "build_report", "load", "write_report"]
@@ -58,7 +60,9 @@ def build_report(results: Sequence[str | Path], baseline: str = "torch",
     sources = [str(s) for s in results] + [f"--compare {s}" for s in compare]
     page = render_page(PageParts(
         title=title, generated=generated, sources=sources, tables=tables,
-        warnings=env_warnings(env, cross, config_warnings(main.runs)), tuning=tuning,
+        warnings=env_warnings(env, cross, config_warnings(main.runs)),
+        modes=modes_section(mode_rows(main.runs)) if has_modes(main.runs) else "",
+        tuning=tuning,
         compare=compare_html,
         environment=env_section(env, other_env) if main.runs else "",
         problems=problems_section(problems), n_problems=len(problems),

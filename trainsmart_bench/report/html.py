@@ -60,7 +60,7 @@ td.na{color:var(--muted)}
 .badge{display:inline-block;font-size:11px;font-weight:600;padding:1px 7px;border-radius:9px;
 margin:1px 4px 1px 0;background:#eaeef2;color:var(--ink);white-space:nowrap}
 .badge.failed{background:#fbe3d4;color:#8a3200}.badge.timeout{background:#fdf0d0;color:#6b4a00}
-.badge.skipped{background:#eaeef2;color:#424a53}
+.badge.skipped{background:#eaeef2;color:#424a53}.badge.ok{background:#dcefe3;color:#155b2f}
 tr.failed-row td.reason{color:var(--ink);background:repeating-linear-gradient(135deg,#fafbfc 0,
 #fafbfc 6px,#f3f4f6 6px,#f3f4f6 12px)}
 details summary{cursor:pointer;color:var(--blue);font-size:12px;margin-top:4px}
@@ -99,6 +99,7 @@ class PageParts:
     sources: Sequence[str]
     tables: Sequence[TaskTable]
     warnings: str = ""
+    modes: str = ""
     tuning: str = ""
     compare: str = ""
     environment: str = ""
@@ -131,7 +132,8 @@ def render_page(p: PageParts) -> str:
     anchors = [anchor("task", t.task, i) for i, t in enumerate(p.tables)]
     links = [(a, t.task) for a, t in zip(anchors, p.tables)]
     links += [(a, label) for a, label, body in (
-        ("tuning", "tuning studies", p.tuning), ("compare", "comparison", p.compare),
+        ("modes", "modes", p.modes), ("tuning", "tuning studies", p.tuning),
+        ("compare", "comparison", p.compare),
         ("environment", "environment", p.environment), ("problems", "problems", p.problems))
         if body]
     nav = "".join(f'<li><a href="#{esc(a)}">{esc(label)}</a></li>' for a, label in links)
@@ -145,7 +147,7 @@ def render_page(p: PageParts) -> str:
         f"<title>{esc(p.title)}</title><style>{CSS}</style></head><body><main>"
         f'<header><h1>{esc(p.title)}</h1><p class="meta">generated {esc(p.generated)} from '
         f"{sources}</p>{_cards(p)}<nav><ul>{nav}</ul></nav></header>{p.warnings}"
-        f"{tasks}{empty}{p.tuning}{p.compare}{p.environment}{p.problems}"
+        f"{tasks}{empty}{p.modes}{p.tuning}{p.compare}{p.environment}{p.problems}"
         '<footer>trainsmart-bench report \u00b7 medians over seeds with 95% percentile-bootstrap '
         "intervals \u00b7 self-contained page: no scripts, no external resources</footer>"
         "</main></body></html>\n")
