@@ -1,9 +1,10 @@
 """Typed result records with a schema version, and the one validator every reader uses.
 
 Schema history: 1, the first release; 2 adds a run's identity (``identity``, ``config_id``,
-``identity_fields``: see ``results.identity``), its ``mode`` and its protocol ``fold``. Version 1 records still
-load: ``migrate`` rebuilds what it can of their identity from their own fields, with the
-settings v1 did not record (threads) unknown, so a v1 record is never reused by resume.
+``identity_fields``: see ``results.identity``), its ``mode`` and its protocol ``fold``.
+Version 1 records still load: ``migrate`` rebuilds what it can of their identity from their
+own fields, with the settings v1 did not record (threads) unknown, so a v1 record is never
+reused by resume.
 """
 
 from __future__ import annotations

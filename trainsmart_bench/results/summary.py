@@ -11,13 +11,14 @@ runs (``ttt_olympic``); with fewer, as the median with its bootstrap interval.
 from __future__ import annotations
 
 import math
+import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from trainsmart_bench.results.identity import differences
 from trainsmart_bench.results.records import METRICS, RunRecord, Status
-from trainsmart_bench.results.stats import Summary, bootstrap_median
+from trainsmart_bench.results.stats import Summary, bootstrap_interval, bootstrap_median
 
 MIB = 2**20
 UNSTABLE_CV = 0.10  # steady epoch times varying more than this (std / mean) flag a row
@@ -163,7 +164,8 @@ class CellSummary:
     summary: Summary
     values: tuple[float, ...]  # per ok run, in shown units
     missing: int = 0  # ok runs without a value (time to target: not reached)
-    scoring: str = "median"  # "median" | "olympic" (MLPerf) | "invalid" (MLPerf, 2 misses)
+    scoring: str = "median"  # "median" | "mean" (over folds) | "olympic" (MLPerf, 5+ runs)
+    #                         | "invalid" (MLPerf: 2 runs never reached the target)
 
     @property
     def note(self) -> str:
@@ -191,12 +193,34 @@ def cell(col: Column, metric: str, ok: list[RunRecord]) -> CellSummary:
     name = metric if col.key == "quality" else col.key
     raw = [finite(r.value(name)) for r in ok]
     values = [v / col.scale for v in raw if v is not None]
+    if col.key == "quality" and any(r.fold for r in ok):
+        return mean_over_folds(values)
     if col.key != "time_to_target":
         return CellSummary(bootstrap_median(values), tuple(values))
     missing = sum(v is None for v in raw)
     if len(ok) >= OLYMPIC_MIN_RUNS:
         return ttt_olympic(values, missing)
     return CellSummary(bootstrap_median(values), tuple(values), missing)
+
+
+def mean_over_folds(values: list[float]) -> CellSummary:
+    """Cross-validated quality: the mean over folds (and seeds) with the bootstrap interval
+    of that mean, as cross-validation results are usually given."""
+    if len(values) < 2 or len(set(values)) < 2:
+        return CellSummary(bootstrap_median(values), tuple(values), scoring="mean")
+    mean = sum(values) / len(values)
+    low, high = bootstrap_interval(values, "mean")
+    return CellSummary(Summary(mean, low, high, len(values)), tuple(values), scoring="mean")
+
+
+def test_set_interval(metric: str, ok: list[RunRecord]) -> tuple[float, float] | None:
+    """The median over runs of each run's test-set bootstrap interval (test examples
+    resampled), shown apart from the interval over seeds."""
+    lows = [v for r in ok if (v := finite(r.value(f"{metric}_test_low"))) is not None]
+    highs = [v for r in ok if (v := finite(r.value(f"{metric}_test_high"))) is not None]
+    if not lows or not highs:
+        return None
+    return statistics.median(lows), statistics.median(highs)
 
 
 def stability(ok: list[RunRecord]) -> float | None:
@@ -222,6 +246,10 @@ class SummaryRow:
     @property
     def ok(self) -> list[RunRecord]:
         return [r for r in self.records if r.status is Status.OK]
+
+    @property
+    def test_interval(self) -> tuple[float, float] | None:
+        return test_set_interval(self.info.metric, self.ok)
 
     @property
     def unstable(self) -> bool:
