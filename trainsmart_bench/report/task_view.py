@@ -10,8 +10,10 @@ from trainsmart_bench.report.charts import Series, Style
 from trainsmart_bench.report.fmt import DASH, esc, first_line, fmt_num, fmt_ratio, num
 from trainsmart_bench.report.model import COLUMNS, Cell, Column, Row, TaskTable
 from trainsmart_bench.report.plots import Bar, Point, bar_chart, legend, line_chart, scatter_chart
+from trainsmart_bench.results.folds import fold_views
 from trainsmart_bench.results.records import Status
-from trainsmart_bench.results.summary import UNSTABLE_CV
+from trainsmart_bench.results.summary import UNSTABLE_CV, test_set_interval
+from trainsmart_bench.results.summary import rows as summary_rows
 
 ARROW = {"max": "\u2191 higher is better", "min": "\u2193 lower is better", "none": ""}
 
@@ -26,7 +28,7 @@ def _fmt(col: Column, v: float | None) -> str:
     return f"{v:.4f}" if col.key == "quality" else fmt_num(v)
 
 
-def _cell_html(table: TaskTable, col: Column, c: Cell) -> str:
+def _cell_html(table: TaskTable, col: Column, c: Cell, test_set: str = "") -> str:
     s = c.summary
     if s.median is None:
         text = c.note or "n/a"
@@ -34,7 +36,13 @@ def _cell_html(table: TaskTable, col: Column, c: Cell) -> str:
     ci = "n=1" if s.n < 2 else f"{_fmt(col, s.low)} \u2013 {_fmt(col, s.high)}"
     if c.scoring == "olympic":
         ci = f"MLPerf: mean of {s.n} runs, fastest and slowest dropped"
+    elif c.scoring == "mean" and s.n > 1:
+        ci = f"{ci} (mean of {s.n} folds x seeds)"
     parts = [f'<span class="med">{_fmt(col, s.median)}</span>', f'<span class="ci">{ci}</span>']
+    if test_set:
+        parts.append(f'<span class="ci" title="95% interval from resampling the test examples '
+                     f'(median over runs), apart from the interval over seeds">test set '
+                     f"{esc(test_set)}</span>")
     if c.ratio is not None:
         d = table.column_direction(col)
         good = (c.ratio > 1) if d == "max" else (c.ratio < 1) if d == "min" else None
@@ -71,8 +79,34 @@ def _row_html(table: TaskTable, row: Row) -> str:
         reason = esc(row.reason) or "no reason recorded"
         return (f'<tr class="failed-row">{head}<td colspan="{len(COLUMNS)}" class="reason">'
                 f"{reason}{more}</td></tr>")
-    cells = "".join(_cell_html(table, c, row.cells[c.key]) for c in COLUMNS)
+    interval = test_set_interval(table.metric, row.ok)
+    test_set = "" if interval is None else f"{interval[0]:.4f} \u2013 {interval[1]:.4f}"
+    cells = "".join(_cell_html(table, c, row.cells[c.key], test_set if c.key == "quality"
+                               else "") for c in COLUMNS)
     return f"<tr>{head}{cells}</tr>"
+
+
+def folds_html(table: TaskTable) -> str:
+    """Per fold (or walk-forward window): the test metric averaged over seeds, and the whole."""
+    views = fold_views(summary_rows([r for row in table.rows for r in row.records]))
+    if not views:
+        return ""
+    width = max(len(v.folds) for v in views)
+    what = "window" if views[0].kind == "walk-forward" else "fold"
+    heads = "".join(f'<th scope="col" class="num">{what} {i}</th>' for i in range(1, width + 1))
+    body = []
+    for v in views:
+        cells = "".join(f'<td class="num">{value:.4f}<span class="ci">n={n:,}</span></td>'
+                        for _, value, n in v.folds)
+        cells += '<td></td>' * (width - len(v.folds))
+        overall = "" if v.overall is None else f"{v.overall:.4f}"
+        body.append(f'<tr><th scope="row">{esc(v.run)}</th><td>{esc(v.protocol)}</td>{cells}'
+                    f'<td class="num"><b>{v.mean:.4f}</b></td><td class="num">{overall}</td></tr>')
+    return (f'<h3>Per {what}: test {esc(table.metric)}, mean over seeds</h3>'
+            '<div class="table-wrap"><table class="results"><thead><tr><th scope="col">run</th>'
+            f'<th scope="col">protocol</th>{heads}<th scope="col" class="num">mean</th>'
+            '<th scope="col" class="num">overall RMSE</th></tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
 def table_html(table: TaskTable) -> str:
@@ -180,5 +214,5 @@ def task_section(table: TaskTable, st: dict[str, Style], anchor: str) -> str:
             f'<p class="meta">metric <b>{esc(table.metric)}</b> '
             f"({ARROW[table.direction]}) \u00b7 {esc(target)} \u00b7 {ratios} \u00b7 "
             "shaded: best in column</p>"
-            f"{table_html(table)}{issues_html(table)}"
+            f"{table_html(table)}{folds_html(table)}{issues_html(table)}"
             f'<div class="charts">{"".join(figs)}</div></section>')
