@@ -14,6 +14,7 @@ from trainsmart_bench.errors import ConfigError
 from trainsmart_bench.registry import names
 from trainsmart_bench.results.records import METRICS, RunRecord, Status, metric
 from trainsmart_bench.tasks import get_task
+from trainsmart_bench.training.protocols import folds
 from trainsmart_bench.tuning.study import resolve_task
 
 
@@ -22,9 +23,11 @@ def test_every_profile_resolves(name):
     profile = get_profile(name)
     assert set(profile.backends) <= set(names("backend"))
     assert set(profile.devices) <= {"cpu", "cuda"}
-    for task in profile.tasks:
+    for param in profile.tasks:
+        task, protocol = suite.split_task(param)
         cell = profile.cell(task, profile.backends[0], profile.devices[0])
         get_task(task).resolve(cell.profile, **profile.params(task))  # raises if invalid
+        folds(protocol, get_task(task))  # raises for a protocol the task cannot take
     assert profile.bench.startswith("^bench_")
     assert set(profile.tuners) <= set(names("tuner")) and profile.tuning_backend in BACKENDS
     for task in profile.tuning_tasks:
@@ -186,3 +189,18 @@ def test_study_runs_once_per_cell_and_skips_missing_tuners(monkeypatch, tmp_path
         tuning.study_value(run_dir, "best_val", "synthetic", "optuna-tpe")
     with pytest.raises(NotImplementedError, match="trainsmart data fetch mnist"):
         tuning.study_value(run_dir, "best_val", "mnist-mlp", "random")
+
+
+def test_a_cross_validated_cell_runs_every_fold_and_reports_their_mean(tmp_path, monkeypatch):
+    from trainsmart_bench.bench import suite
+    from trainsmart_bench.bench.profiles import PROFILES, Profile
+
+    smoke = PROFILES["smoke"]
+    cv = Profile(**{**smoke.__dict__, "name": "cv", "tasks": ("digits-mlp+kfold:3",)})
+    monkeypatch.setattr(suite, "current_profile", lambda: cv)
+    assert suite.split_task("digits-mlp+kfold:3") == ("digits-mlp", "kfold:3")
+    records = suite.cell_records(str(tmp_path), "digits-mlp+kfold:3", "torch", "cpu")
+    assert [r.fold for r in records] == ["kfold:3/1", "kfold:3/2", "kfold:3/3"]
+    value = suite.metric_value(str(tmp_path), "accuracy", "digits-mlp+kfold:3", "torch", "cpu")
+    assert value == pytest.approx(sum(r.value("accuracy") for r in records) / 3)
+    assert len(list(tmp_path.glob("*.json"))) == 3  # trained once, read by every metric

@@ -45,8 +45,9 @@ class Profile:
             {k: MappingProxyType(dict(v)) for k, v in self.overrides.items()}))
         object.__setattr__(self, "task_profiles", MappingProxyType(dict(self.task_profiles)))
 
-    def cell(self, task: str, backend: str, device: str, mode: str = "eager") -> Cell:
-        return Cell(task, backend, device, SEED, self.task_profiles.get(task), mode)
+    def cell(self, task: str, backend: str, device: str, mode: str = "eager",
+             fold: str | None = None) -> Cell:
+        return Cell(task, backend, device, SEED, self.task_profiles.get(task), mode, fold)
 
     def params(self, task: str) -> dict[str, Any]:
         """Hyperparameter overrides of this profile for ``task`` (e.g. fewer epochs)."""
@@ -66,7 +67,10 @@ KERAS_BACKENDS = ("keras-jax", "keras-torch")  # keras is keras-tf
 CPU_MODES = ("eager", "compiled", "max-autotune", "eager-bf16", "compiled-bf16")
 GPU_MODES = (*CPU_MODES, "eager-fp16", "compiled-fp16")
 ALL_TASKS = ("digits-mlp", "mnist-mlp", "mnist-cnn", "cifar10-resnet", "imdb-embed", "imdb-cnn",
-             "movielens-mf", "movielens-100k-mf")
+             "imdb-lstm", "imdb-transformer", "movielens-mf", "movielens-100k-mf")
+# A task parameter "TASK+PROTOCOL" is one cell evaluated under that protocol: every fold runs,
+# and each metric is the mean over the folds (bench.suite).
+CROSS_VALIDATED = "movielens-mf+kfold:5"
 
 PROFILES: Mapping[str, Profile] = MappingProxyType({p.name: p for p in (
     Profile(
@@ -84,7 +88,7 @@ PROFILES: Mapping[str, Profile] = MappingProxyType({p.name: p for p in (
         description="every CPU-sized task with short schedules in every mode (eager, "
                     "compiled, max-autotune, bf16): a few hours on 2 cores",
         tasks=("digits-mlp", "mnist-mlp", "mnist-cnn", "cifar10-resnet", "imdb-embed",
-               "imdb-cnn", "movielens-mf"),
+               "imdb-cnn", "imdb-lstm", "imdb-transformer", "movielens-mf", CROSS_VALIDATED),
         backends=BACKENDS,
         devices=("cpu",),
         bench=r"^bench_(import|training|tuning|overhead)\.",
@@ -92,7 +96,7 @@ PROFILES: Mapping[str, Profile] = MappingProxyType({p.name: p for p in (
         timeout=1800,
         overrides={"mnist-cnn": {"epochs": 3}, "imdb-embed": {"epochs": 5},
                    "imdb-cnn": {"epochs": 2}, "digits-mlp": {"epochs": 10}},
-        task_profiles={"cifar10-resnet": "cpu"},
+        task_profiles={"cifar10-resnet": "cpu", "imdb-lstm": "cpu", "imdb-transformer": "cpu"},
     ),
     Profile(
         name="full",

@@ -74,32 +74,46 @@ def missing_data(task: str) -> str | None:
             f"or `trainsmart data import {dataset} PATH`")
 
 
-def cell_record(run_dir: str, task: str, backend: str, device: str,
-                mode: str = "eager") -> RunRecord:
-    """The cell's training record under the active profile (trained once per asv run)."""
-    if reason := missing_data(task):
+def split_task(param: str) -> tuple[str, str | None]:
+    """An asv task parameter: ``TASK`` or ``TASK+PROTOCOL`` (e.g. movielens-mf+kfold:5)."""
+    task, _, protocol = param.partition("+")
+    return task, protocol or None
+
+
+def cell_records(run_dir: str, task: str, backend: str, device: str,
+                 mode: str = "eager") -> list[RunRecord]:
+    """The cell's training records under the active profile (trained once per asv run): one,
+    or one per fold of its protocol."""
+    from trainsmart_bench.tasks import get_task
+    from trainsmart_bench.training.protocols import folds
+
+    name, protocol = split_task(task)
+    if reason := missing_data(name):
         raise NotImplementedError(reason)
     profile = current_profile()
     memo = RunMemo(run_dir, export=os.environ.get(ENV_RECORDS) or None)
-    return memo.record(profile.cell(task, backend, device, mode), profile.params(task),
-                       timeout=profile.timeout)
+    return [memo.record(profile.cell(name, backend, device, mode, f.label if f else None),
+                        profile.params(name), timeout=profile.timeout)
+            for f in folds(protocol, get_task(name))]
 
 
 def metric_value(run_dir: str, metric: str, task: str, backend: str, device: str,
                  mode: str = "eager") -> float:
-    """One metric of one cell; NotImplementedError (skip) or RunFailed when there is none.
-    A mode the backend or device lacks is a skip with the reason its run recorded."""
-    if reason := not_applicable(metric, task, device):
+    """One metric of one cell (the mean over its folds under a protocol); NotImplementedError
+    (skip) or RunFailed when there is none. A mode the backend or device lacks is a skip with
+    the reason its run recorded."""
+    if reason := not_applicable(metric, split_task(task)[0], device):
         raise NotImplementedError(reason)
-    record = cell_record(run_dir, task, backend, device, mode)
-    if record.status is Status.SKIPPED:
-        raise NotImplementedError(record.error or "skipped")
-    if record.status is not Status.OK:
-        raise RunFailed(f"{record.key} {record.status.value}: {record.error}")
-    value = record.value(metric)
-    if value is None:
-        raise NotImplementedError(_why_none(record, metric))
-    return value
+    records = cell_records(run_dir, task, backend, device, mode)
+    for record in records:
+        if record.status is Status.SKIPPED:
+            raise NotImplementedError(record.error or "skipped")
+        if record.status is not Status.OK:
+            raise RunFailed(f"{record.key} {record.status.value}: {record.error}")
+    values = [record.value(metric) for record in records]
+    if any(v is None for v in values):
+        raise NotImplementedError(_why_none(records[0], metric))
+    return sum(values) / len(values)
 
 
 def _why_none(record: RunRecord, metric: str) -> str:
