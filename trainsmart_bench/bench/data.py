@@ -37,7 +37,7 @@ class DatasetStatus:
 
 def needed(profile: Profile) -> list[str]:
     """The datasets of the profile's tasks, in task order, each once."""
-    return list(dict.fromkeys(get_task(t).dataset for t in profile.tasks))
+    return list(dict.fromkeys(get_task(t.partition("+")[0]).dataset for t in profile.tasks))
 
 
 def prepare(profile: Profile, data_dir: str | None = None, shared: Path | None = None,
