@@ -211,3 +211,20 @@ def test_no_resume_starts_afresh(tmp_path):
         "trial-0000.json", "trial-0001.json"]
     with pytest.raises(ConfigError, match="other settings"):  # the old settings are gone too
         study(tmp_path, "random", 2, resume=True)
+
+
+def test_a_cross_validated_study_scores_each_trial_by_its_mean_over_folds(tmp_path):
+    from trainsmart_bench.tuning.evaluators import ProcessEvaluator
+
+    s = run_study("digits-mlp", "torch", "random", 2, study_seed=0, store_dir=tmp_path,
+                  params={"epochs": 2, "batch_size": 64, "width": 16, "dropout": 0.0},
+                  threads=1, protocol="kfold:3", evaluator=ProcessEvaluator())
+    assert s.config.protocol == "kfold:3" and "kfold3" in s.config.study_id
+    assert s.summary["identity_fields"]["protocol"] == "kfold:3"
+    for trial in s.trials:
+        assert trial.status is Status.OK, trial.error
+        folds = trial.timings["worker"]["folds"]
+        assert [f["fold"] for f in folds] == ["kfold:3/1", "kfold:3/2", "kfold:3/3"]
+        per_fold = [f["best_val"] for f in folds]
+        assert len(set(per_fold)) > 1  # three different held-out folds
+        assert trial.value == pytest.approx(sum(per_fold) / 3)

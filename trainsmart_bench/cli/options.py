@@ -37,6 +37,11 @@ def add_training_options(p: argparse.ArgumentParser, *, results: str, task_help:
                    help="run on this existing Ray cluster (auto, host:6379)")
     p.add_argument("--no-resume", dest="resume", action="store_false",
                    help="run again what is already recorded")
+    p.add_argument("--protocol", default="holdout",
+                   help="holdout (the task's split, default), kfold:K (K-fold cross-validation "
+                        "on the training data; ml-100k: its official folds) or walk-forward:K "
+                        "(ratings: K expanding time windows); one run per fold (tune: each "
+                        "trial's objective is the mean over folds)")
 
 
 def split(value: str, valid: Sequence[str], what: str) -> list[str]:

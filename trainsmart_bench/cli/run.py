@@ -40,10 +40,6 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", default="torch,keras",
                    help=f"comma-separated: {', '.join(names('backend'))} (default torch,keras)")
     p.add_argument("--device", default="cpu", help="comma-separated: cpu, cuda (default cpu)")
-    p.add_argument("--protocol", default="holdout",
-                   help="holdout (the task's split, default), kfold:K (K-fold cross-validation "
-                        "on the training data; ml-100k: its official folds) or walk-forward:K "
-                        "(ratings: K expanding time windows); one run per fold")
     p.add_argument("--mode", default="eager",
                    help="comma-separated execution modes, <compiler>[-<precision>]: eager, "
                         "compiled, max-autotune, each optionally -bf16 or -fp16, e.g. "

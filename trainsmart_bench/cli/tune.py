@@ -50,6 +50,7 @@ def _check(args, tasks: list[str], tuners: list[str], params: dict) -> None:
     """Fail before anything trains: unknown names, pinned keys, tuner/space mismatches."""
     from trainsmart_bench.datasets import get_loader
     from trainsmart_bench.tasks import resolve_task
+    from trainsmart_bench.training.protocols import folds
     from trainsmart_bench.tuners import create_tuner
     from trainsmart_bench.tuning.study import tuning_space
 
@@ -58,6 +59,7 @@ def _check(args, tasks: list[str], tuners: list[str], params: dict) -> None:
     for t in tasks:
         task = resolve_task(t)
         task.resolve(task.profile_or_none(args.profile), **params)
+        folds(args.protocol, task)  # a protocol the task cannot take fails here
         space = tuning_space(task, params)
         if task.dataset in names("dataset"):  # the synthetic task has no dataset
             get_loader(task.dataset, args.data_dir).require()  # missing data: how to get it
@@ -135,7 +137,8 @@ def _run_task(args, task: str, profile, tuners, params, threads, evaluator
                 task, args.backend, name, args.trials, args.seconds, seed, args.device,
                 args.data_dir, args.results, params=params, budget_epochs=args.epochs_budget,
                 profile=profile, timeout=args.timeout, threads=threads, resume=args.resume,
-                evaluator=evaluator, on_trial=on_trial, workers=workers)
+                evaluator=evaluator, on_trial=on_trial, workers=workers,
+                protocol=args.protocol)
             summaries.setdefault(workers, []).append(study.summary)
             bar.update(job, completed=k * args.trials)
     return summaries

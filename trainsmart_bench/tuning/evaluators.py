@@ -76,3 +76,41 @@ class InProcessEvaluator:
 
 
 __all__ = ["InProcessEvaluator", "ProcessEvaluator", "RayEvaluator"]
+
+
+class CrossValidated:
+    """A trial evaluated under an evaluation protocol: one unit per fold (through the inner
+    evaluator), its objective the mean over folds of each fold's best validation value, its
+    test value the mean of the folds' held-out scores. Folds run one after another; a pruner
+    sees the mean curve when the trial ends, not epoch by epoch (a fold cannot be pruned on
+    the others' behalf)."""
+
+    def __init__(self, inner: Any, folds: list[str]) -> None:
+        self.inner, self.folds = inner, list(folds)
+        self.where = f"{getattr(inner, 'where', type(inner).__name__)}, {len(self.folds)} folds"
+
+    def __call__(self, spec: dict[str, Any], timeout: float, on_epoch: EpochFn) -> dict[str, Any]:
+        results = [self.inner({**spec, "fold": f}, timeout, lambda r: True) for f in self.folds]
+        bad = next((r for r in results if r.get("status") != "ok"), None)
+        if bad is not None:
+            return {**bad, "error": f"a fold {bad.get('status')}: {bad.get('error')}"}
+        curves = [r.get("reported", []) for r in results]
+        depth = min(len(c) for c in curves)
+        metrics: dict[str, Any] = {}
+        for name in results[0].get("metrics", {}):
+            values = [r["metrics"].get(name) for r in results]
+            if all(isinstance(v, (int, float)) for v in values):
+                metrics[name] = sum(values) / len(values)
+        return {
+            **results[0], "metrics": metrics,
+            "reported": [sum(c[i] for c in curves) / len(curves) for i in range(depth)],
+            "wall_s": sum(float(r.get("wall_s", 0.0)) for r in results),
+            "timings": {**results[0].get("timings", {}), "folds": [
+                {"fold": f, "best_val": r["metrics"].get("best_val"),
+                 "epochs": r["metrics"].get("epochs_trained")}
+                for f, r in zip(self.folds, results)]},
+        }
+
+    def close(self) -> None:
+        if hasattr(self.inner, "close"):
+            self.inner.close()

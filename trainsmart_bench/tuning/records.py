@@ -77,13 +77,15 @@ class StudyConfig:
     threads: int = 1
     table: str | None = None  # digest of the tuning table that answers the trials, if any
     workers: int = 1  # trials in flight (table studies simulate them)
+    protocol: str | None = None  # e.g. "kfold:5": every trial cross-validated
 
     @property
     def study_id(self) -> str:
         prof = f"@{self.profile}" if self.profile else ""
         on = f"__table-{self.table[:8]}" if self.table else ""
         w = f"__w{self.workers}" if self.workers != 1 else ""
-        return (f"{self.task}{prof}__{self.backend}__{self.device}__{self.tuner}{on}{w}"
+        cv = f"__{self.protocol.replace(':', '')}" if self.protocol else ""
+        return (f"{self.task}{prof}__{self.backend}__{self.device}__{self.tuner}{on}{w}{cv}"
                 f"__study{self.study_seed}")
 
     def identity(self, data_dir: str | None = None) -> dict[str, Any]:
@@ -101,7 +103,8 @@ class StudyConfig:
                 "dataset": {"name": dataset, "checksum": dataset_checksum(dataset, data_dir)},
                 "frameworks": framework_versions(self.backend), "threads": self.threads,
                 "suite_version": __version__,
-                **({"workers": self.workers} if self.workers != 1 else {})}
+                **({"workers": self.workers} if self.workers != 1 else {}),
+                **({"protocol": self.protocol} if self.protocol else {})}
 
 
 @dataclass

@@ -37,6 +37,7 @@ from trainsmart_bench.results.records import SCHEMA_VERSION, Status
 from trainsmart_bench.space import Categorical, SearchSpace
 from trainsmart_bench.tasks import resolve_task
 from trainsmart_bench.tasks.spec import TaskSpec
+from trainsmart_bench.training.protocols import folds
 from trainsmart_bench.tuners.base import Tuner
 from trainsmart_bench.tuning.records import (
     DEFAULT_TRIAL_TIMEOUT,
@@ -85,20 +86,26 @@ def run_study(
     timeout: float = DEFAULT_TRIAL_TIMEOUT, threads: int = 1, resume: bool = True,
     evaluator: Evaluator | None = None, tuner_options: Mapping[str, Any] | None = None,
     on_trial: Callable[[TrialRecord], None] | None = None,
-    table: Any = None, workers: int = 1,
+    table: Any = None, workers: int = 1, protocol: str | None = None,
 ) -> Study:
     """Run (or resume) one study; returns its summary and trial records.
 
     ``params`` pins hyperparameters (they leave the search space). ``evaluator`` replaces the
     process-per-trial evaluation (tests); with ``ray_address`` trials run as Ray tasks. With
     ``table`` (a ``tuning.table.Table`` or its path) the trials are answered from the table
-    with ``workers`` in flight on simulated time (``tuning.simulate``).
+    with ``workers`` in flight on simulated time (``tuning.simulate``). With ``protocol``
+    (e.g. ``kfold:5``) every trial is cross-validated: its objective is the mean over folds.
     """
     if budget_trials < 1:
         raise ConfigError("a study needs a budget of at least one trial")
     config = StudyConfig(task, backend, tuner_name, int(study_seed), device, profile,
                          dict(params or {}), int(budget_trials), budget_seconds, budget_epochs,
                          float(timeout), int(threads))
+    if protocol and protocol != "holdout":
+        if table is not None or workers != 1:
+            raise ConfigError("--protocol cross-validates real trials one at a time; it does "
+                              "not combine with --table or --workers")
+        config = replace(config, protocol=protocol)
     if table is not None:
         return _table_study(config, table, int(workers), Path(store_dir), resume,
                             dict(tuner_options or {}), on_trial)
@@ -118,6 +125,11 @@ def run_study(
         from trainsmart_bench.tuning.evaluators import ProcessEvaluator
 
         evaluator = ProcessEvaluator()
+    if config.protocol:
+        from trainsmart_bench.tuning.evaluators import CrossValidated
+
+        labels = [f.label for f in folds(config.protocol, run.task)]
+        evaluator, owned = CrossValidated(evaluator, labels), True
     try:
         return run.run(evaluator)
     finally:
