@@ -95,20 +95,20 @@ def cmd_check(args) -> int:
     from trainsmart_bench.tuning.table_build import check
 
     t = RichTable(title=f"{args.table}: re-trained configurations vs the table")
-    for col in ("config", "final val (table / now)", "best val (table / now)",
-                "tolerance", "same identity", "match"):
+    for col in ("config", "final (table)", "final (now)", "best (table)", "best (now)",
+                "tolerance", "identity", "match"):
         t.add_column(col)
     results = check(args.table, args.configs, args.seed, args.jobs, args.data_dir,
                     args.timeout, on_check=lambda c: console.print(
                         f"config {c.index}: {'match' if c.ok else 'MISMATCH'}"))
     for c in results:
-        t.add_row(str(c.index), f"{_fmt(c.recorded[0])} / {_fmt(c.retrained[0])}",
-                  f"{_fmt(c.recorded[1])} / {_fmt(c.retrained[1])}",
-                  f"{c.tolerance[0]:.4g} / {c.tolerance[1]:.4g}", str(c.same_identity),
-                  "yes" if c.ok else "NO")
+        t.add_row(str(c.index), _fmt(c.recorded[0]), _fmt(c.retrained[0]), _fmt(c.recorded[1]),
+                  _fmt(c.retrained[1]), f"{max(c.tolerance):.4g}",
+                  "same" if c.same_identity else "differs", "yes" if c.ok else "NO")
     console.print(t)
     console.print("tolerance: the table's seed spread (median range over seeds of its "
-                  "replicated configurations), for final / best validation value", style="dim")
+                  "replicated configurations; the larger of final and best); identity: the "
+                  "re-run's identity digest against the recorded run's", style="dim")
     return 0 if all(c.ok for c in results) else 1
 
 
