@@ -63,3 +63,16 @@ def test_cli_table_and_tune_on_it(fixture_table, tmp_path, capsys):
     assert "significant after Holm" in out and "time to target" in out
     assert "performance profiles" in out and "workers" in out
     assert len(list((tmp_path / "tune").glob("*/study.json"))) == 2 * 4 * 2
+
+
+def test_extending_keeps_the_design_the_table_was_built_with(tmp_path, capsys):
+    out = str(tmp_path / "t.json.gz")
+    base = ["table", "build", "--task", "synthetic", "--backend", "none", "--out", out,
+            "--replicate-seeds", "1"]
+    assert main([*base, "--configs", "1", "--no-grid"]) == 0
+    assert main([*base, "--configs", "2"]) == 0  # no --no-grid: the table's own design
+    t = Table.load(out)
+    assert t.header["design"]["method"] == "scrambled Sobol"
+    assert [e["index"] for e in t.entries] == [0, 1]
+    assert main([*base, "--configs", "3", "--seed", "1"]) == 2  # other settings: refused
+    assert "other settings" in capsys.readouterr().err

@@ -36,8 +36,9 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
     b.add_argument("--replicate-seeds", type=int, default=3,
                    help="seeds of a replicated configuration (default 3)")
     b.add_argument("--timeout", type=float, default=3600.0, help="seconds per run")
-    b.add_argument("--no-grid", dest="grid", action="store_false",
-                   help="leave the 3-point grid out of the design (for a small table)")
+    b.add_argument("--no-grid", dest="grid", action="store_false", default=None,
+                   help="leave the 3-point grid out of the design (for a small table; "
+                        "extending a table keeps its design)")
     b.set_defaults(func=cmd_build)
     c = cmds.add_parser("check", parents=[common],
                         help="re-train recorded configurations and compare with the table")
@@ -54,14 +55,19 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
 
 def cmd_build(args) -> int:
     from trainsmart_bench.tasks import resolve_task
+    from trainsmart_bench.tuning.table import Table
     from trainsmart_bench.tuning.table_build import BuildSettings, build
 
     if args.configs < 1 or args.jobs < 1 or args.threads < 1:
         raise ConfigError("--configs, --jobs and --threads must be at least 1")
     out = Path(args.out or f"tables/{args.task}-{args.backend}.json.gz")
+    grid = args.grid
+    if grid is None:  # extending: the design the table was built with
+        grid = (not out.is_file()
+                or Table.load(out).header["design"]["method"].startswith("grid"))
     s = BuildSettings(args.task, args.backend, args.device, args.profile, args.threads,
                       args.seed, args.replicate_every, args.replicate_seeds, args.data_dir,
-                      args.timeout, args.grid)
+                      args.timeout, grid)
     _check_data(args.task, args.data_dir)
     t0 = time.perf_counter()
     pick = max if resolve_task(args.task).direction.value == "max" else min

@@ -125,8 +125,8 @@ def _fmt(v: float, digits: str = ".3g") -> str:
 
 
 def print_to_target(c, q: float) -> None:
-    t = RichTable(title=f"time to target: validation {c.metric} {c.target:.4g} (the table's "
-                        f"best {q:g}), median over studies (reached/studies)")
+    t = RichTable(title=f"time to target: validation {c.metric} {c.target:.4g} (what the "
+                        f"table's best {q:.0%} reach), median over studies (reached/studies)")
     for col in ("tuner", "trials", "epochs", "simulated s"):
         t.add_column(col)
     tuners = sorted(c.to_target["trials"])
