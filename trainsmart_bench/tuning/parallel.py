@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from trainsmart_bench.tuning.records import TrialRecord
+
 
 @dataclass
 class _Running:
@@ -91,20 +93,12 @@ class _Loop:
         number = self.started
         self.started += 1
         started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        t = time.perf_counter()
-        raw: dict[str, Any] = {}
         now = self.workers.now
-        try:
-            (raw,) = s.tuner.suggest(1)
-            config = s.space.validate(raw)
-            trial_id = s.tuner.trial_id(raw)
-        except Exception as exc:  # noqa: BLE001 - a broken tuner costs a trial, not the study
-            what = "invalid suggestion" if raw else "suggest() raised"
-            rec = s._failed(number, raw, f"{what}: {type(exc).__name__}: {exc}",
-                            {"suggest_s": time.perf_counter() - t}, started)
-            self._finish(rec, now, now)
+        asked = s._ask(number, started)
+        if isinstance(asked, TrialRecord):
+            self._finish(asked, now, now)
             return
-        timings = {"suggest_s": time.perf_counter() - t, "report_s": 0.0}
+        raw, config, trial_id, timings = asked
         self.running[number] = _Running(raw, config, trial_id, timings, started, now)
         self.workers.start(number, s._spec(config))  # a settings error stops the study
 

@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from trainsmart_bench.errors import ConfigError
 from trainsmart_bench.jsonfile import atomic_write_json
@@ -200,6 +200,14 @@ def _table_study(config: StudyConfig, table: Any, workers: int, store: Path, res
     return run._finish(evaluator)
 
 
+class Asked(NamedTuple):
+    """A suggestion that passed validation: what the tuner said, the config, its trial id."""
+    raw: dict[str, Any]
+    config: dict[str, Any]
+    trial_id: Any
+    timings: dict[str, float]
+
+
 class StudyRun:
     """The state of one study while it runs: tuner, records, clocks."""
 
@@ -289,8 +297,8 @@ class StudyRun:
         atomic_write_json(self.path / SUMMARY_FILE, summary)
         return Study(self.config, summary, list(self.records), self.path)
 
-    def _trial(self, number: int, evaluator: Evaluator) -> TrialRecord:
-        started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    def _ask(self, number: int, started: str) -> Asked | TrialRecord:
+        """The tuner's next configuration, validated, or the failed record it costs."""
         t = time.perf_counter()
         raw: dict[str, Any] = {}
         try:
@@ -299,10 +307,17 @@ class StudyRun:
             trial_id = self.tuner.trial_id(raw)
         except Exception as exc:  # noqa: BLE001 - a broken tuner costs a trial, not the study
             what = "invalid suggestion" if raw else "suggest() raised"
-            timings = {"suggest_s": time.perf_counter() - t}
             return self._failed(number, raw, f"{what}: {type(exc).__name__}: {exc}",
-                                timings, started)
-        timings = {"suggest_s": time.perf_counter() - t, "report_s": 0.0}
+                                {"suggest_s": time.perf_counter() - t}, started)
+        return Asked(raw, config, trial_id,
+                     {"suggest_s": time.perf_counter() - t, "report_s": 0.0})
+
+    def _trial(self, number: int, evaluator: Evaluator) -> TrialRecord:
+        started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        asked = self._ask(number, started)
+        if isinstance(asked, TrialRecord):
+            return asked
+        raw, config, trial_id, timings = asked
         result = evaluator(self._spec(config), self.config.timeout,
                            self._on_epoch(trial_id, timings))
         if result.get("status") == "skipped":
