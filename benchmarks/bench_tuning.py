@@ -3,6 +3,8 @@ best validation value, test value of the best config, tuner time and study time 
 the tuners' own cost per trial on the synthetic objective; and, per tuner, studies on the
 committed digits-mlp tuning table (regret and time-to-target, answered from recorded runs)."""
 
+from pathlib import Path
+
 from trainsmart_bench.bench import tuning
 
 from .common import TrainingMetric
@@ -69,6 +71,9 @@ class TunerOverhead:
     track_overhead_per_trial.unit = "seconds"
 
 
+TABLE = Path(__file__).resolve().parent / "tables" / "digits-mlp-torch.json.gz"
+
+
 class TableStudy:
     """Per tuner: median over 10 studies x 50 trials on the digits-mlp tuning table."""
 
@@ -78,7 +83,7 @@ class TableStudy:
     timeout = 1800
 
     def setup_cache(self):
-        return tuning.table_comparisons(self.params[0])
+        return tuning.table_comparisons(self.params[0], TABLE)
 
     def setup(self, results, tuner):
         self.result = tuning.table_result(results, tuner)

@@ -70,9 +70,14 @@ def test_asv_table_study_is_one_library_call(monkeypatch, tmp_path):
     path = synthetic_table(20).save(tmp_path / "t.json.gz")
     monkeypatch.setenv(tuning.ENV_TABLE, str(path))
     monkeypatch.setattr(tuning, "TABLE_STUDIES", 3)
-    results = tuning.table_comparisons(["random"])
+    results = tuning.table_comparisons(["random"], tmp_path / "unused.json.gz")
     assert results["random"]["regret"] >= 0 and results["random"]["trials_to_target"] >= 1
     with pytest.raises(NotImplementedError):
         tuning.table_result(results, "grid")
     monkeypatch.setenv(tuning.ENV_TABLE, str(tmp_path / "missing.json.gz"))
-    assert "no tuning table" in tuning.table_comparisons(["random"])["random"]["skip"]
+    assert "no tuning table" in tuning.table_comparisons(["random"], path)["random"]["skip"]
+    monkeypatch.delenv(tuning.ENV_TABLE)  # without the override: the table named
+    assert tuning.table_comparisons(["random"], path)["random"]["regret"] >= 0
+    from benchmarks.bench_tuning import TABLE  # the committed table asv reads
+
+    assert TABLE.is_file()

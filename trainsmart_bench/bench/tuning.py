@@ -6,7 +6,8 @@ asv run and cell, in the memo directory of ``setup_cache``; every metric reads i
 Tuners whose library is missing, and tasks whose dataset is not cached, are skipped (n/a).
 
 Table studies (``table_comparison``): ``TABLE_STUDIES`` studies of ``TABLE_TRIALS`` trials per
-tuner on the committed ``tables/digits-mlp-torch.json.gz`` (or ``$TRAINSMART_TABLE``), answered
+tuner on the table the asv module names (the committed
+``benchmarks/tables/digits-mlp-torch.json.gz``; ``$TRAINSMART_TABLE`` overrides it), answered
 in-process from the table (``tuning.compare``); a missing table is n/a.
 """
 
@@ -105,13 +106,12 @@ def unit(metric: str) -> str:
 
 
 ENV_TABLE = "TRAINSMART_TABLE"
-TABLE = Path(__file__).resolve().parents[2] / "tables" / "digits-mlp-torch.json.gz"
 TABLE_STUDIES, TABLE_TRIALS = 10, 50
 TABLE_METRICS = {"regret": "objective", "trials_to_target": "trials",
                  "seconds_to_target": "simulated seconds"}
 
 
-def table_comparison(tuner: str) -> dict[str, float]:
+def table_comparison(tuner: str, table: str | Path) -> dict[str, float]:
     """Median regret and time-to-target of ``tuner`` over the table studies (run here)."""
     import math
     import tempfile
@@ -119,7 +119,7 @@ def table_comparison(tuner: str) -> dict[str, float]:
     from trainsmart_bench.tuning.compare import compare, run_comparison
     from trainsmart_bench.tuning.table import TARGET_QUANTILE, Table
 
-    path = Path(os.environ.get(ENV_TABLE) or TABLE)
+    path = Path(os.environ.get(ENV_TABLE) or table)
     if not path.is_file():
         raise NotImplementedError(f"no tuning table at {path} (trainsmart table build)")
     table = Table.load(path)
@@ -136,12 +136,12 @@ def table_comparison(tuner: str) -> dict[str, float]:
             "seconds_to_target": finite(c.to_target["seconds"][tuner].median)}
 
 
-def table_comparisons(tuners: list[str]) -> dict[str, dict[str, Any]]:
+def table_comparisons(tuners: list[str], table: str | Path) -> dict[str, dict[str, Any]]:
     """``table_comparison`` of each tuner, once per asv run; why a tuner has none, if so."""
     out: dict[str, dict[str, Any]] = {}
     for tuner in tuners:
         try:
-            out[tuner] = table_comparison(tuner)
+            out[tuner] = table_comparison(tuner, table)
         except NotImplementedError as exc:
             out[tuner] = {"skip": str(exc)}
     return out
