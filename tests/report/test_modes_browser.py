@@ -23,6 +23,9 @@ pytestmark = pytest.mark.skipif(
 ROWS = "document.querySelectorAll('#modes table.modes tbody tr').length"
 GATES = ("[...document.querySelectorAll('#modes table.modes .badge')]"
          ".map(b => b.textContent).join(',')")
+CLIPPED = ("[...document.querySelectorAll('svg text.lbl')].filter(t => t.getBBox().x < 0)"
+           ".map(t => t.textContent).join('|')")
+LABELS = "document.querySelectorAll('svg text.lbl').length"
 WIDTH = "document.querySelector('#modes table.modes').getBoundingClientRect().width"
 
 
@@ -50,6 +53,8 @@ def test_modes_section_renders(page, tmp_path):
         assert "skipped" in gates and "n/a" in gates
         assert browser.evaluate("document.querySelectorAll('#modes h3').length") == 1
         assert 0 < browser.evaluate(WIDTH) <= 1400
+        assert browser.evaluate(LABELS) > 0
+        assert browser.evaluate(CLIPPED) == ""  # every bar label whole ("torch compiled · cpu")
         shot = tmp_path / "modes.png"
         assert browser.screenshot(shot) > 20_000
     finally:

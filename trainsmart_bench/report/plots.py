@@ -30,6 +30,9 @@ class Bar:
     best: bool = False
 
 
+LABEL_CHAR_PX = 7.2  # a bar label's width per character (12px sans-serif, bold, generous)
+
+
 def bar_chart(bars: Sequence[Bar], title: str, unit: str, width: int = 520) -> str:
     """Horizontal bars from zero with 95% interval whiskers and the median printed."""
     if not bars:
@@ -38,7 +41,8 @@ def bar_chart(bars: Sequence[Bar], title: str, unit: str, width: int = 520) -> s
     height = top + bottom + row * len(bars)
     hi = max(max(b.high, b.value) for b in bars)
     xt = nice_ticks(0.0, hi * 1.05 or 1.0, 4)
-    f = Frame(width, height, 130, 70, top, bottom, 0.0, xt[-1], 0.0, 1.0)
+    left = max(130, 16 + round(LABEL_CHAR_PX * max(len(b.label) for b in bars)))
+    f = Frame(width, height, left, 70, top, bottom, 0.0, xt[-1], 0.0, 1.0)
     out = [axes(f, xt, [], unit, "")]
     for i, b in enumerate(bars):
         y = top + i * row + 4
