@@ -88,7 +88,10 @@ def _row_html(table: TaskTable, row: Row) -> str:
 
 def folds_html(table: TaskTable) -> str:
     """Per fold (or walk-forward window): the test metric averaged over seeds, and the whole."""
-    views = fold_views(summary_rows([r for row in table.rows for r in row.records]))
+    records = [r for row in table.rows for r in row.records]
+    if not any(r.fold for r in records):  # no protocol: no per-fold view (and no statistics)
+        return ""
+    views = fold_views(summary_rows(records))
     if not views:
         return ""
     width = max(len(v.folds) for v in views)
