@@ -76,3 +76,19 @@ def test_extending_keeps_the_design_the_table_was_built_with(tmp_path, capsys):
     assert [e["index"] for e in t.entries] == [0, 1]
     assert main([*base, "--configs", "3", "--seed", "1"]) == 2  # other settings: refused
     assert "other settings" in capsys.readouterr().err
+
+
+def test_table_comparison_output_keeps_names_whole_at_80_columns(fixture_table, tmp_path,
+                                                                 capsys, monkeypatch):
+    from trainsmart_bench.cli import tune_tables
+
+    monkeypatch.setattr(tune_tables.console, "width", 80)
+    assert main(["tune", "--table", str(fixture_table), "--tuner", "random,optuna-tpe",
+                 "--trials", "6", "--studies", "3", "--workers", "1,2",
+                 "--results", str(tmp_path / "tune")]) == 0
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if str(tmp_path) not in line]  # paths: whole
+    assert "…" not in out and max(len(line) for line in lines) <= 80
+    for name in ("optuna-tpe", "regret", "norm.", "avg rank", "ms/trial", "simulated s",
+                 "by seconds", "final regret", "sim. wall s"):
+        assert name in out, name

@@ -45,14 +45,14 @@ def tune_tables(args, tuners: list[str]) -> int:
                                 budget_seconds=args.seconds, budget_epochs=args.epochs_budget,
                                 params=params, resume=args.resume, jobs=args.jobs,
                                 on_study=progress)
-        console.print(f"[bold]{path}[/]: {len(tuners)} tuners x {studies} studies x "
-                      f"{args.trials} trials, W={','.join(map(str, workers))}: "
-                      f"{progress.elapsed():.1f} s (table {table.digest}, "
-                      f"{len(table.primary())} configurations)", soft_wrap=True)
+        console.print(f"[bold]{path}[/]", soft_wrap=True)  # a path stays whole
+        console.print(f"  {len(tuners)} tuners x {studies} studies x {args.trials} trials, "
+                      f"W={','.join(map(str, workers))}: {progress.elapsed():.1f} s (table "
+                      f"{table.digest}, {len(table.primary())} configurations)")
         _report(table, groups, args, per_task)
     if per_task:
         print_profiles(per_task)
-    console.print(f"records: {args.results}")
+    console.print(f"records: {args.results}", soft_wrap=True)
     return 0
 
 
@@ -97,20 +97,20 @@ def print_scores(label: str, c, alpha: float) -> None:
     """The scores of one comparison, narrow enough for 80 columns."""
     t = RichTable(title=f"{label}: final regret of validation {c.metric} ({c.direction}), "
                         "median (95% interval) over studies")
-    for col in ("tuner", "n", "regret", "normalized", "rank", "avg rank", "epochs",
+    for col in ("tuner", "n", "regret", "norm.", "rank", "avg rank", "epochs",
                 "ms/trial"):
-        t.add_column(col, no_wrap=col == "tuner")
+        t.add_column(col, no_wrap=col == "tuner", min_width=len(col))  # headers stay whole
     for s in c.scores:
         t.add_row(s.tuner, str(s.studies), _ci(s.regret), _ci(s.normalized, ".2f"),
                   str(s.rank), "n/a" if s.average_rank is None else f"{s.average_rank:.2f}",
                   "n/a" if s.epochs is None else f"{s.epochs:g}",
                   "n/a" if s.overhead_s is None else f"{s.overhead_s * 1e3:.1f}")
     console.print(t)
-    console.print("regret: distance to the table's best value; normalized: 0 = best any study "
-                  "found, 1 = random search's median; rank: 1 + tuners significantly better "
-                  f"(pairwise Mann-Whitney U, Holm-adjusted, alpha={alpha}); avg rank: of best "
-                  "so far over trials and seeds; epochs per study; tuner ms per trial",
-                  style="dim")
+    console.print("regret: distance to the table's best value; norm.: normalized regret, "
+                  "0 = best any study found, 1 = random search's median; rank: 1 + tuners "
+                  "significantly better (pairwise Mann-Whitney U, Holm-adjusted, "
+                  f"alpha={alpha}); avg rank: of best so far over trials and seeds; epochs per "
+                  "study; tuner ms per trial", style="dim")
 
 
 def print_pairs(pairs) -> None:
@@ -128,7 +128,7 @@ def print_to_target(c, q: float) -> None:
     t = RichTable(title=f"time to target: validation {c.metric} {c.target:.4g} (what the "
                         f"table's best {q:.0%} reach), median over studies (reached/studies)")
     for col in ("tuner", "trials", "epochs", "simulated s"):
-        t.add_column(col)
+        t.add_column(col, min_width=len(col), no_wrap=col == "tuner")
     tuners = sorted(c.to_target["trials"])
     for name in tuners:
         cells = [c.to_target[u][name] for u in ("trials", "epochs", "seconds")]
@@ -139,7 +139,7 @@ def print_to_target(c, q: float) -> None:
 def print_workers(label: str, checkpoint: float, rows) -> None:
     t = RichTable(title=f"{label}: workers; regret median [95% interval]")
     for col in ("tuner", "W", "final regret", "sim. wall s", f"regret at {checkpoint:.0f} s"):
-        t.add_column(col)
+        t.add_column(col, min_width=len(col), no_wrap=col == "tuner")
     for r in sorted(rows, key=lambda r: (r.tuner, r.workers)):
         t.add_row(r.tuner, str(r.workers), r.regret.format(), f"{r.wallclock:.0f}",
                   _fmt(r.regret_at, ".4g"))
@@ -155,9 +155,9 @@ def print_profiles(per_task) -> None:
     t = RichTable(title=f"performance profiles over {len(next(iter(per_task.values())))} "
                         f"table(s): area under rho(tau), tau in [1, {TAU_MAX:g}]")
     units = list(per_task)
-    t.add_column("tuner")
+    t.add_column("tuner", no_wrap=True)
     for u in units:
-        t.add_column(f"by {u}")
+        t.add_column(f"by {u}", min_width=len(f"by {u}"))
     prof = {u: profiles(per_task[u]) for u in units}
     for name in sorted(prof[units[0]]):
         t.add_row(name, *[f"{profile_score(prof[u][name]):.3f}" for u in units])
