@@ -92,3 +92,13 @@ def test_table_comparison_output_keeps_names_whole_at_80_columns(fixture_table, 
     for name in ("optuna-tpe", "regret", "norm.", "avg rank", "ms/trial", "simulated s",
                  "by seconds", "final regret", "sim. wall s"):
         assert name in out, name
+
+
+def test_table_check_output_keeps_names_whole_at_80_columns(fixture_table, capsys,
+                                                            monkeypatch):
+    from trainsmart_bench.cli import table
+
+    monkeypatch.setattr(table.console, "width", 80)
+    assert main(["table", "check", str(fixture_table), "--configs", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "…" not in out and "tolerance" in out and "identity" in out and "same" in out

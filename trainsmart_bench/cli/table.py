@@ -103,7 +103,7 @@ def cmd_check(args) -> int:
     t = RichTable(title=f"{args.table}: re-trained configurations vs the table")
     for col in ("config", "final (table)", "final (now)", "best (table)", "best (now)",
                 "tolerance", "identity", "match"):
-        t.add_column(col)
+        t.add_column(col, min_width=max(map(len, col.split())))  # a word never folds
     results = check(args.table, args.configs, args.seed, args.jobs, args.data_dir,
                     args.timeout, on_check=lambda c: console.print(
                         f"config {c.index}: {'match' if c.ok else 'MISMATCH'}"))
