@@ -42,14 +42,14 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
 
 def cmd_list(args) -> int:
     table = Table(title=f"datasets in {get_loader('mnist', args.data_dir).data_dir}")
-    for col in ("name", "title", "status", "source", "checksum"):
-        table.add_column(col)
+    for col in ("name", "title", "status", "source", "sha256"):
+        table.add_column(col, no_wrap=col != "title")  # names, statuses and digests whole
     for name in names("dataset"):
         loader = get_loader(name, args.data_dir)
         m = loader.manifest()
         status = "cached" if loader.is_ready() else "not cached"
         table.add_row(name, loader.title, status, (m or {}).get("source", "-"),
-                      (m or {}).get("checksum", "-")[:16])
+                      (m or {}).get("checksum", "-")[:12])
     console.print(table)
     return 0
 
