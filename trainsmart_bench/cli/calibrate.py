@@ -48,6 +48,9 @@ def cmd_calibrate(args) -> int:
     if args.seeds < 2:
         raise ConfigError("--seeds must be at least 2: one run is not a reference")
     check_profile(args.profile, tasks)
+    if args.write and args.set:
+        raise ConfigError("--write stores the targets of the tasks' own schedules; with --set "
+                          "the runs calibrate another schedule: leave out --write or --set")
     cells = interleaved(tasks, backends, ["cpu"], args.seeds, args.profile)
     settings = Settings(params=parse_overrides(args.set), data_dir=args.data_dir,
                         threads=args.threads or 0)
@@ -63,6 +66,13 @@ def cmd_calibrate(args) -> int:
     show(entries)
     if args.write:
         console.print(f"wrote {calibrate.save(entries)}")
+        for label, e in entries.items():
+            task, _, profile = label.partition("@")
+            current = get_task(task).resolve(profile or None).target
+            if current != e["target"]:
+                console.print(f"{label}: its declared target is {current:g}; set it to "
+                              f"{e['target']:g} in trainsmart_bench/tasks/builtin.py",
+                              soft_wrap=True)
     return 0
 
 

@@ -60,12 +60,13 @@ def cmd_tasks(args) -> int:
     for name in task_names():
         t = get_task(name)
         console.print(f"[bold]{name}[/]  {t.dataset}, {t.metric} ({t.direction.value}): "
-                      f"{t.description}", soft_wrap=True)
+                      f"{t.description}")
         for label, target, prof in [(name, t.target, None)] + [
                 (f"{name}@{p}", v.get("target", t.target), p) for p, v in t.profiles.items()]:
             where = f"profile {prof}: " if prof else ""
-            why = source(label, convergence) or t.reference
-            console.print(f"  {where}target {target:g} on validation; {why}", soft_wrap=True)
+            why = source(label, convergence) or "not calibrated on this suite's reference runs"
+            console.print(f"  {where}target {target:g} on validation; {why}")
+        console.print(f"  reference: {t.reference}")
     return 0
 
 

@@ -69,11 +69,13 @@ def reference_entry(records: list[RunRecord], metric: str, direction: str,
     }
 
 
-def load(path: Path = CONVERGENCE) -> dict[str, Any]:
+def load(path: Path | None = None) -> dict[str, Any]:
+    path = path or CONVERGENCE
     return read_json(path) if path.is_file() else {"schema_version": 1, "tasks": {}}
 
 
-def save(entries: Mapping[str, dict[str, Any]], path: Path = CONVERGENCE) -> Path:
+def save(entries: Mapping[str, dict[str, Any]], path: Path | None = None) -> Path:
+    path = path or CONVERGENCE
     data = load(path)
     data["tasks"] = {**data.get("tasks", {}), **entries}
     data["tasks"] = dict(sorted(data["tasks"].items()))
