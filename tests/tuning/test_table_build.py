@@ -102,3 +102,18 @@ def test_table_check_output_keeps_names_whole_at_80_columns(fixture_table, capsy
     assert main(["table", "check", str(fixture_table), "--configs", "2"]) == 0
     out = capsys.readouterr().out
     assert "…" not in out and "tolerance" in out and "identity" in out and "same" in out
+
+
+def test_a_table_keeps_the_target_it_was_built_with(tmp_path):
+    """Recalibrating a task's target changes no recorded curve: the table stays extendable
+    and its spot check still finds the same identities."""
+    path = tmp_path / "t.json.gz"
+    old = BuildSettings("synthetic", "none", replicate_every=100, replicate_seeds=1,
+                        target=0.5)  # built when the task's target was 0.5 (today: 0.1)
+    build(path, old, 1)
+    now = BuildSettings("synthetic", "none", replicate_every=100, replicate_seeds=1)
+    table = build(path, now, 2)  # no "other settings"
+    assert [e["index"] for e in table.entries] == [0, 1]
+    assert table.header["identity"]["target"] == 0.5
+    (c,) = check(path, n=1)
+    assert c.same_identity and c.ok

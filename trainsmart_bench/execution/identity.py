@@ -39,15 +39,17 @@ def dataset_checksum(dataset: str, data_dir: str | None) -> str | None:
 def run_identity(task: str, profile: str | None, params: Mapping[str, Any], backend: str,
                  device: str, seed: int, *, threads: int, mode: str = "eager",
                  cpus: tuple[int, ...] | None = None, data_dir: str | None = None,
-                 protocol: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The fields that determine a run's result (raises ConfigError for a bad config)."""
+                 protocol: Mapping[str, Any] | None = None,
+                 target: float | None = None) -> dict[str, Any]:
+    """The fields that determine a run's result (raises ConfigError for a bad config);
+    ``target`` pins the validation target instead of the task's current one."""
     from trainsmart_bench.tasks import resolve_task
 
     spec = resolve_task(task)
     resolved = spec.resolve(profile, **params)
     return {
         "task": task, "profile": profile, "params": dict(resolved.params),
-        "target": resolved.target,
+        "target": resolved.target if target is None else float(target),
         "dataset": {"name": spec.dataset, "checksum": dataset_checksum(spec.dataset, data_dir)},
         "backend": backend, "frameworks": framework_versions(backend),
         "device": device, "threads": int(threads), "cpus": list(cpus) if cpus else None,

@@ -53,6 +53,7 @@ class Settings:
     cpus: tuple[int, ...] | None = None  # pin each run's process to these cores
     timeout: float = DEFAULT_TIMEOUT
     epoch_test: bool = False  # also score the test split after every epoch (tuning tables)
+    target: float | None = None  # pin the validation target (a table keeps its build's)
 
     def resolved(self) -> Settings:
         n = self.threads or (len(self.cpus) if self.cpus else default_threads())
@@ -67,6 +68,8 @@ def unit_spec(cell: Cell, settings: Settings) -> dict[str, Any]:
             "threads": settings.threads, "cpus": list(settings.cpus or [])}
     if settings.epoch_test:
         spec["epoch_test"] = True
+    if settings.target is not None:
+        spec["target"] = settings.target
     if cell.task == "synthetic":  # the formula task (tests): its objective, not a backend
         from trainsmart_bench.training.synthetic import OBJECTIVE
 
@@ -82,7 +85,8 @@ def identity_of(cell: Cell, settings: Settings) -> dict[str, Any]:
                 **({"epoch_test": True} if settings.epoch_test else {})}
     return run_identity(cell.task, cell.profile, settings.params, cell.backend, cell.device,
                         cell.seed, threads=settings.threads, mode=cell.mode, cpus=settings.cpus,
-                        data_dir=settings.data_dir, protocol=protocol or None)
+                        data_dir=settings.data_dir, protocol=protocol or None,
+                        target=settings.target)
 
 
 def now() -> str:

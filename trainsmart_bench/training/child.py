@@ -21,6 +21,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,8 @@ def run_spec(spec: dict[str, Any], on_epoch: EpochFn | None = None) -> dict[str,
     from trainsmart_bench.training.protocols import Fold
 
     task = get_task(spec["task"]).resolve(spec.get("profile"), **spec.get("params", {}))
+    if spec.get("target") is not None:  # pinned (a tuning table keeps its build's target)
+        task = replace(task, target=float(spec["target"]))
     mode = parse_mode(spec.get("mode") or "eager")
     t = time.perf_counter()
     try:

@@ -28,7 +28,7 @@ import concurrent.futures as futures
 import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,7 @@ class BuildSettings:
     data_dir: str | None = None
     timeout: float = 3600.0
     grid: bool = True  # the design starts with the 3-point grid where it is small
+    target: float | None = None  # None: the task's; a table keeps the target it was built with
 
 
 def fixed_params(task: TaskSpec, profile: str | None) -> tuple[dict[str, Any], str | None, int]:
@@ -83,7 +84,7 @@ def _settings(s: BuildSettings, params: Mapping[str, Any]) -> Any:
     from trainsmart_bench.execution.matrix import Settings
 
     return Settings(params=dict(params), data_dir=s.data_dir, threads=s.threads,
-                    timeout=s.timeout, epoch_test=True)
+                    timeout=s.timeout, epoch_test=True, target=s.target)
 
 
 def _cell(s: BuildSettings, seed: int) -> Any:
@@ -110,6 +111,14 @@ def header(s: BuildSettings) -> dict[str, Any]:
         "replicates": {"every": s.replicate_every, "seeds": s.replicate_seeds},
         "identity": shared, "dataset": ident["dataset"], "sessions": [],
     }
+
+
+def pinned(path: Path, s: BuildSettings) -> BuildSettings:
+    """Extending a table keeps the target it was built with: a target calibrated since changes
+    no recorded value (the curves do not depend on it), so it must not make the table stale."""
+    if s.target is not None or not path.is_file():
+        return s
+    return replace(s, target=Table.load(path).header["identity"].get("target"))
 
 
 def open_table(path: Path, s: BuildSettings) -> Table:
@@ -184,6 +193,7 @@ def build(path: str | Path, s: BuildSettings, n: int, jobs: int = 1,
     from trainsmart_bench.env import environment
     from trainsmart_bench.execution.matrix import now
 
+    s = pinned(Path(path), s)
     table = open_table(Path(path), s)
     todo = plan(table, s, n)
     session = {"started": now(), "env": environment(), "runs": 0, "seconds": 0.0}
@@ -236,7 +246,8 @@ def check(path: str | Path, n: int = 5, seed: int = 0, jobs: int = 1,
     h = table.header
     s = BuildSettings(h["task"], h["backend"], h["device"], h["profile"], int(h["threads"]),
                       int(h["design"]["seed"]), data_dir=data_dir, timeout=timeout,
-                      grid=h["design"]["method"].startswith("grid"))
+                      grid=h["design"]["method"].startswith("grid"),
+                      target=h["identity"].get("target"))
     ok = [e for e in table.primary() if e["status"] == "ok"]
     if not ok:
         raise ConfigError(f"{path}: no successful run to check")
