@@ -101,8 +101,8 @@ def cmd_check(args) -> int:
     from trainsmart_bench.tuning.table_build import check
 
     t = RichTable(title=f"{args.table}: re-trained configurations vs the table")
-    for col in ("config", "final (table)", "final (now)", "best (table)", "best (now)",
-                "tolerance", "identity", "match"):
+    for col in ("config", "final\ntable", "final\nnow", "best\ntable", "best\nnow", "tol.",
+                "identity", "match"):
         t.add_column(col, min_width=max(map(len, col.split())))  # a word never folds
     results = check(args.table, args.configs, args.seed, args.jobs, args.data_dir,
                     args.timeout, on_check=lambda c: console.print(
@@ -112,7 +112,7 @@ def cmd_check(args) -> int:
                   _fmt(c.retrained[1]), f"{max(c.tolerance):.4g}",
                   "same" if c.same_identity else "differs", "yes" if c.ok else "NO")
     console.print(t)
-    console.print("tolerance: the table's seed spread (median range over seeds of its "
+    console.print("tol.: the tolerance, the table's seed spread (median range over seeds of its "
                   "replicated configurations; the larger of final and best); identity: the "
                   "re-run's identity digest against the recorded run's", style="dim")
     return 0 if all(c.ok for c in results) else 1
