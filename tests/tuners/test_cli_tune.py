@@ -38,3 +38,17 @@ def test_tune_rejects_unknown_names(tmp_path, capsys):
     assert main(["tune", "--task", "synthetic", "--tuner", "nope", "--results",
                  str(tmp_path)]) == 2
     assert "unknown tuner" in capsys.readouterr().err
+
+
+def test_tune_table_keeps_names_whole_at_80_columns(tmp_path, capsys, monkeypatch):
+    from trainsmart_bench.cli import tune
+
+    monkeypatch.setattr(tune.console, "width", 80)
+    assert main(["tune", "--task", "synthetic", "--backend", "none", "--tuner",
+                 "random,hyperopt-tpe", "--trials", "3", "--studies", "2", "--threads", "1",
+                 "--set", "epochs=2", "--results", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if str(tmp_path) not in line]
+    assert max(len(line) for line in lines) <= 80 and "…" not in out
+    for name in ("hyperopt-tpe", "random", "best (val)", "normalized", "overhead/trial"):
+        assert name in out, name

@@ -144,6 +144,9 @@ def _run_task(args, task: str, profile, tuners, params, threads, evaluator
     return summaries
 
 
+WIDE = 150  # columns the one-row-per-tuner table needs
+
+
 def print_scores(task: str, summaries: list[dict], alpha: float = 0.05) -> None:
     from trainsmart_bench.tuning.scores import score_tuners
 
@@ -151,20 +154,29 @@ def print_scores(task: str, summaries: list[dict], alpha: float = 0.05) -> None:
     direction = summaries[0]["direction"] if summaries else "max"
     metric = summaries[0].get("metric", "objective") if summaries else "objective"
     regret = any(s.regret is not None for s in scores)
-    table = Table(title=f"{task}: final best {metric} ({direction}), median [95% bootstrap "
-                        f"interval] over studies")
+    title = f"{task}: final best {metric} ({direction}), median [95% bootstrap interval] over " \
+            "studies"
     cols = ["tuner", "studies", "best (val)", *(["regret"] if regret else []), "normalized",
             "AUC", "rank", "avg rank", "epochs/study", "test of best", "overhead/trial"]
-    for col in cols:
-        table.add_column(col, overflow="fold")
-    for s in scores:
-        table.add_row(
-            s.tuner, str(s.studies), s.final.format(),
-            *([s.regret.format() if s.regret else "n/a"] if regret else []),
-            s.normalized.format("{:.3f}"), "n/a" if s.auc is None else f"{s.auc:.3f}",
-            str(s.rank), "n/a" if s.average_rank is None else f"{s.average_rank:.2f}",
-            "n/a" if s.epochs is None else f"{s.epochs:g}", s.test.format(),
-            "n/a" if s.overhead_s is None else f"{s.overhead_s * 1e3:.2f} ms")
+    rows = [[s.tuner, str(s.studies), s.final.format(),
+             *([s.regret.format() if s.regret else "n/a"] if regret else []),
+             s.normalized.format("{:.3f}"), "n/a" if s.auc is None else f"{s.auc:.3f}",
+             str(s.rank), "n/a" if s.average_rank is None else f"{s.average_rank:.2f}",
+             "n/a" if s.epochs is None else f"{s.epochs:g}", s.test.format(),
+             "n/a" if s.overhead_s is None else f"{s.overhead_s * 1e3:.2f} ms"] for s in scores]
+    if console.width >= WIDE:
+        table = Table(title=title)
+        for col in cols:
+            table.add_column(col, no_wrap=col == "tuner", min_width=max(map(len, col.split())))
+        for row in rows:
+            table.add_row(*row)
+    else:  # narrow terminal or pipe: one block per tuner, a line per score; names stay whole
+        table = Table(title=title, show_lines=True)
+        table.add_column("tuner", no_wrap=True)
+        table.add_column("score", no_wrap=True)
+        table.add_column("median [95% interval]", overflow="fold")
+        for row in rows:
+            table.add_row(row[0], "\n".join(cols[1:]), "\n".join(row[1:]))
     console.print(table)
     console.print("normalized: 0 = best value any study found, 1 = random search's median; "
                   f"rank: 1 + tuners significantly better (pairwise Mann-Whitney U, Holm-"
