@@ -133,12 +133,17 @@ def _info(table) -> None:
     ok = [e for e in primary if e["status"] == "ok"]
     seconds = sum(s.get("seconds", 0.0) for s in h["sessions"])
     size = table.path.stat().st_size if table.path and table.path.is_file() else 0
-    console.print(f"[bold]{table.path}[/]: {h['task']} on {h['backend']} ({h['device']}), "
-                  f"{len(primary)} configurations ({len(ok)} ok), {len(table.entries)} runs, "
-                  f"{table.max_epochs} epochs each; digest {table.digest}", soft_wrap=True)
+    console.print(f"[bold]{table.path}[/]", soft_wrap=True)  # a path stays whole
+    console.print(f"  {h['task']} on {h['backend']} ({h['device']}): {len(primary)} "
+                  f"configurations ({len(ok)} ok), {len(table.entries)} runs, "
+                  f"{table.max_epochs} epochs each; digest {table.digest}")
     if ok:
-        console.print(f"best {h['metric']} ({h['direction']}) {table.best_value():.4g}; "
-                      f"top-5% {table.quantile(0.05):.4g}; median {table.quantile(0.5):.4g}; "
-                      f"seed spread {seed_spread(table)}", soft_wrap=True)
-    console.print(f"built in {seconds / 60:.1f} min over {len(h['sessions'])} session(s); "
-                  f"{size / 1e6:.2f} MB; data {h['dataset']}", soft_wrap=True)
+        spread = ", ".join(f"{k} {v:.4g}" for k, v in seed_spread(table).items()
+                           if v is not None)
+        console.print(f"  best {h['metric']} ({h['direction']}) {table.best_value():.4g}; "
+                      f"top 5% {table.quantile(0.05):.4g}; median {table.quantile(0.5):.4g}; "
+                      f"seed spread (median range over seeds): {spread or 'n/a'}")
+    data = h["dataset"]
+    checksum = f"sha256 {data['checksum'][:12]}" if data.get("checksum") else "no checksum"
+    console.print(f"  built in {seconds / 60:.1f} min over {len(h['sessions'])} session(s); "
+                  f"{size / 1e6:.2f} MB; data {data['name']} ({checksum})")
