@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from trainsmart_bench.errors import ConfigError
 from trainsmart_bench.execution.process import DEFAULT_TIMEOUT
@@ -65,3 +66,26 @@ def parse_overrides(pairs: list[str]) -> dict[str, object]:
         except json.JSONDecodeError:
             out[key] = raw
     return out
+
+
+def scores_table(title: str, cols: list[str], rows: list[list[str]], width: int,
+                 wide: int) -> Any:
+    """Tuner scores as a rich table: one row per tuner where the terminal has ``wide``
+    columns, else one block per tuner with a line per score (a pipe or an 80-column
+    terminal), so names and intervals never fold or end in an ellipsis."""
+    from rich.table import Table
+
+    if width >= wide:
+        table = Table(title=title)
+        for col in cols:
+            table.add_column(col, no_wrap=col == cols[0], min_width=max(map(len, col.split())))
+        for row in rows:
+            table.add_row(*row)
+        return table
+    table = Table(title=title, show_lines=True)
+    table.add_column(cols[0], no_wrap=True)
+    table.add_column("score", no_wrap=True)
+    table.add_column("median (95% interval)", overflow="fold")
+    for row in rows:
+        table.add_row(row[0], "\n".join(cols[1:]), "\n".join(row[1:]))
+    return table

@@ -7,9 +7,14 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from trainsmart_bench.cli.options import DEVICES, add_training_options, parse_overrides, split
+from trainsmart_bench.cli.options import (
+    DEVICES,
+    add_training_options,
+    parse_overrides,
+    scores_table,
+    split,
+)
 from trainsmart_bench.errors import ConfigError
 from trainsmart_bench.registry import names
 
@@ -164,19 +169,7 @@ def print_scores(task: str, summaries: list[dict], alpha: float = 0.05) -> None:
              str(s.rank), "n/a" if s.average_rank is None else f"{s.average_rank:.2f}",
              "n/a" if s.epochs is None else f"{s.epochs:g}", s.test.format(),
              "n/a" if s.overhead_s is None else f"{s.overhead_s * 1e3:.2f} ms"] for s in scores]
-    if console.width >= WIDE:
-        table = Table(title=title)
-        for col in cols:
-            table.add_column(col, no_wrap=col == "tuner", min_width=max(map(len, col.split())))
-        for row in rows:
-            table.add_row(*row)
-    else:  # narrow terminal or pipe: one block per tuner, a line per score; names stay whole
-        table = Table(title=title, show_lines=True)
-        table.add_column("tuner", no_wrap=True)
-        table.add_column("score", no_wrap=True)
-        table.add_column("median [95% interval]", overflow="fold")
-        for row in rows:
-            table.add_row(row[0], "\n".join(cols[1:]), "\n".join(row[1:]))
+    table = scores_table(title, cols, rows, console.width, WIDE)
     console.print(table)
     console.print("normalized: 0 = best value any study found, 1 = random search's median; "
                   f"rank: 1 + tuners significantly better (pairwise Mann-Whitney U, Holm-"

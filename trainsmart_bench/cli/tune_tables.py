@@ -8,7 +8,7 @@ import time
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from trainsmart_bench.cli.options import parse_overrides
+from trainsmart_bench.cli.options import parse_overrides, scores_table
 from trainsmart_bench.errors import ConfigError
 
 console = Console(highlight=False)
@@ -93,18 +93,19 @@ def _ci(s, digits: str = ".3g") -> str:
     return f"{s.median:{digits}} ({s.low:{digits}}-{s.high:{digits}})"
 
 
+WIDE = 110  # columns the one-row-per-tuner table needs with real intervals
+
+
 def print_scores(label: str, c, alpha: float) -> None:
     """The scores of one comparison, narrow enough for 80 columns."""
-    t = RichTable(title=f"{label}: final regret of validation {c.metric} ({c.direction}), "
-                        "median (95% interval) over studies")
-    for col in ("tuner", "n", "regret", "norm.", "rank", "avg rank", "epochs",
-                "ms/trial"):
-        t.add_column(col, no_wrap=col == "tuner", min_width=len(col))  # headers stay whole
-    for s in c.scores:
-        t.add_row(s.tuner, str(s.studies), _ci(s.regret), _ci(s.normalized, ".2f"),
-                  str(s.rank), "n/a" if s.average_rank is None else f"{s.average_rank:.2f}",
-                  "n/a" if s.epochs is None else f"{s.epochs:g}",
-                  "n/a" if s.overhead_s is None else f"{s.overhead_s * 1e3:.1f}")
+    title = (f"{label}: final regret of validation {c.metric} ({c.direction}), median "
+             "(95% interval) over studies")
+    cols = ["tuner", "n", "regret", "norm.", "rank", "avg rank", "epochs", "ms/trial"]
+    rows = [[s.tuner, str(s.studies), _ci(s.regret), _ci(s.normalized, ".2f"), str(s.rank),
+             "n/a" if s.average_rank is None else f"{s.average_rank:.2f}",
+             "n/a" if s.epochs is None else f"{s.epochs:g}",
+             "n/a" if s.overhead_s is None else f"{s.overhead_s * 1e3:.1f}"] for s in c.scores]
+    t = scores_table(title, cols, rows, console.width, WIDE)
     console.print(t)
     console.print("regret: distance to the table's best value; norm.: normalized regret, "
                   "0 = best any study found, 1 = random search's median; rank: 1 + tuners "
@@ -115,9 +116,10 @@ def print_scores(label: str, c, alpha: float) -> None:
 
 def print_pairs(pairs) -> None:
     sig = [p for p in pairs if p.significant]
-    text = "; ".join(f"{p.better} < {p.worse} (p={p.p_holm:.2g})" for p in sig)
-    console.print(f"significant after Holm ({len(sig)} of {len(pairs)} pairs): {text or 'none'}",
-                  soft_wrap=True)
+    console.print(f"significant after Holm ({len(sig)} of {len(pairs)} pairs):"
+                  f"{'' if sig else ' none'}")
+    for p in sig:  # one pair a line: "better < worse"
+        console.print(f"  {p.better} < {p.worse} (p={p.p_holm:.2g})")
 
 
 def _fmt(v: float, digits: str = ".3g") -> str:
