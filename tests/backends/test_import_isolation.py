@@ -25,3 +25,27 @@ def test_shared_backend_modules_are_framework_free():
 def test_torch_backend_loads_torch_only():
     pytest.importorskip("torch")
     assert _loaded_after("import trainsmart_bench.backends.torch") == ["torch"]
+
+
+@pytest.mark.parametrize("backend, absent", [("keras_torch", ["jax", "tensorflow"]),
+                                             ("keras_jax", ["tensorflow"])])
+def test_kept_out_frameworks_look_absent_to_other_libraries(backend, absent):
+    """A Keras run on JAX or PyTorch keeps TensorFlow (and JAX) out, and scipy, which looks
+    frameworks up in sys.modules, still works there: the test-set bootstrap interval every
+    run computes after training crashed keras-torch runs while ``sys.modules["jax"]`` was None."""
+    pytest.importorskip("keras")
+    pytest.importorskip(backend.removeprefix("keras_"))
+    code = (f"import importlib, json, sys; import trainsmart_bench.backends.{backend}; "
+            "from trainsmart_bench.results.stats import bootstrap_interval; "
+            "low, high = bootstrap_interval([0.0, 1.0, 1.0, 0.0, 1.0] * 20, 'mean'); "
+            "assert 0 < low < 0.6 < high < 1, (low, high); "
+            f"blocked = [n for n in {absent!r} if n in sys.modules]; "
+            "tries = []\n"
+            f"for n in {absent!r}:\n"
+            "    try:\n        importlib.import_module(n)\n    except ImportError:\n"
+            "        tries.append(n)\n"
+            "print(json.dumps([blocked, tries]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    blocked, refused = json.loads(out.stdout.strip().splitlines()[-1])
+    assert blocked == [] and refused == absent

@@ -17,8 +17,9 @@ Peak GPU memory is the device's high-water mark since start (JAX cannot reset it
 from __future__ import annotations
 
 import os
-import sys
 from typing import ClassVar
+
+from trainsmart_bench.backends.keep_out import keep_out
 
 os.environ["KERAS_BACKEND"] = "jax"
 
@@ -26,7 +27,7 @@ os.environ["KERAS_BACKEND"] = "jax"
 # would load all of TensorFlow into a run that never uses it and count it in that run's start-up
 # and memory. As in an environment without TensorFlow (Keras' own benchmarks give each backend
 # its own), it cannot be imported in this process; where it already was, ``check`` refuses.
-sys.modules.setdefault("tensorflow", None)  # type: ignore[arg-type]
+keep_out("tensorflow")
 
 import jax  # noqa: E402
 import keras  # noqa: E402

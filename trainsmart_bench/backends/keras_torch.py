@@ -12,8 +12,9 @@
 from __future__ import annotations
 
 import os
-import sys
 from typing import ClassVar
+
+from trainsmart_bench.backends.keep_out import keep_out
 
 os.environ["KERAS_BACKEND"] = "torch"
 
@@ -22,8 +23,7 @@ os.environ["KERAS_BACKEND"] = "torch"
 # and count them in its start-up and memory. As in an environment with PyTorch alone (Keras'
 # own benchmarks give each backend its own), they cannot be imported in this process; where
 # one already was, Keras runs on another backend and ``check`` refuses.
-sys.modules.setdefault("tensorflow", None)  # type: ignore[arg-type]
-sys.modules.setdefault("jax", None)  # type: ignore[arg-type]
+keep_out("tensorflow", "jax")
 
 import keras  # noqa: E402
 import torch  # noqa: E402
