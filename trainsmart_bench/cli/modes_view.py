@@ -55,12 +55,12 @@ def print_modes(table: list[ModeRow], console: Console) -> None:
     console.print("speedup = mode / eager train throughput; compile s: cold warm-up of the "
                   "training and inference steps; mem: peak memory / eager's; gate: reaches "
                   f"the target and stays within {QUALITY_TOLERANCE:g} of eager's quality "
-                  "interval", soft_wrap=True)
+                  "interval")
     for g in geomeans(table):
         console.print(f"geomean speedup {g.backend} {g.mode} {g.device}: {g.speedup:.2f}x over "
-                      f"{g.tasks} task(s), {g.passed} passing the gate", soft_wrap=True)
+                      f"{g.tasks} task(s), {g.passed} passing the gate")
     for note in notes:
-        console.print(f"  {note}", soft_wrap=True)
+        console.print(f"  {note}")
 
 
 def mode_records(table: list[ModeRow]) -> list[dict[str, Any]]:
