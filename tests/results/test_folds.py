@@ -4,6 +4,7 @@ per-window and overall RMSE; the test-set interval sits beside the seed interval
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -44,3 +45,22 @@ def test_folds_average_over_seeds_and_the_test_set_interval_is_kept_apart():
     (row,) = rows(records)
     assert row.test_interval == pytest.approx((0.84, 0.94))  # median low, median high
     assert fold_views(rows([run(None, 0.9, 10)])) == []  # holdout: no fold view
+
+
+def test_an_invalid_time_to_target_keeps_the_80_column_summary_whole():
+    """Six windows that never reach the target: MLPerf calls the cell invalid; the summary
+    says so in a word and the reason in the interval column, and every column stays whole."""
+    from rich.console import Console
+
+    from trainsmart_bench.cli.summary import render
+
+    records = [replace(run(f"walk-forward:4/{w}", 1.0, 100, seed=s), backend="keras-torch")
+               for w in (1, 2, 3, 4) for s in (0, 1, 2)]
+    for r in records:
+        r.metrics["train_throughput"] = metric("train_throughput", 30000.0)
+        r.metrics["inference_throughput"] = metric("inference_throughput", 2248501.0)
+    console = Console(width=80, record=True, force_terminal=False)
+    render(records, "table", console)
+    text = console.export_text()
+    assert "…" not in text and max(len(line) for line in text.splitlines()) <= 80
+    assert "12/12" in text and "invalid" in text and "never reached" in text

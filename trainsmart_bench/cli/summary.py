@@ -84,8 +84,10 @@ def _value(row: SummaryRow, key: str) -> tuple[str, str]:
     col = next(c for c in COLUMNS if c.key == key)
     c = row.cells[key]
     s = c.summary
-    if s.median is None:
-        return (c.note or "n/a"), ""
+    if s.median is None:  # a short word in the value column, the why in the interval's
+        if c.scoring == "invalid":
+            return "invalid", c.note.removeprefix("invalid: ")
+        return "n/a", c.note
     median = col.fmt.format(s.median)
     if c.scoring == "olympic":
         interval = f"olympic mean of {s.n}"
