@@ -54,6 +54,9 @@ def test_ctrl_c_keeps_finished_records(tmp_path):
         CMD + ["run", "--task", "digits-mlp", "--backend", "torch", "--seeds", "20",
                "--set", "epochs=2", "--threads", "1", "--results", str(tmp_path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+        # a shell without job control starts background jobs with SIGINT ignored, and Python
+        # then installs no Ctrl-C handler: give the run the terminal's default, as a user has
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.time() + 240
     while time.time() < deadline and len(list(tmp_path.glob("*.json"))) < 1:
