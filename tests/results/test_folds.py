@@ -25,7 +25,7 @@ def run(fold, rmse, n, seed=0, low=None, high=None):
 def test_walk_forward_per_window_mean_and_overall_rmse():
     records = [run("walk-forward:3/1", 1.0, 100), run("walk-forward:3/2", 0.9, 300),
                run("walk-forward:3/3", 0.8, 600)]
-    (view,) = fold_views(rows(records))
+    (view,) = fold_views(records)
     assert view.protocol == "walk-forward:3" and view.kind == "walk-forward"
     assert [(i, v) for i, v, _ in view.folds] == [(1, 1.0), (2, 0.9), (3, 0.8)]
     assert view.mean == pytest.approx(0.9)
@@ -40,11 +40,11 @@ def test_folds_average_over_seeds_and_the_test_set_interval_is_kept_apart():
                run("kfold:2/1", 0.92, 50, seed=1, low=0.86, high=0.97),
                run("kfold:2/2", 0.86, 50, seed=0, low=0.80, high=0.91),
                run("kfold:2/2", 0.88, 50, seed=1, low=0.83, high=0.93)]
-    (view,) = fold_views(rows(records))
+    (view,) = fold_views(records)
     assert [v for _, v, _ in view.folds] == pytest.approx([0.91, 0.87])
     (row,) = rows(records)
     assert row.test_interval == pytest.approx((0.84, 0.94))  # median low, median high
-    assert fold_views(rows([run(None, 0.9, 10)])) == []  # holdout: no fold view
+    assert fold_views([run(None, 0.9, 10)]) == []  # holdout: no fold view
 
 
 def test_an_invalid_time_to_target_keeps_the_80_column_summary_whole():

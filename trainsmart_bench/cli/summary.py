@@ -60,7 +60,7 @@ def fold_records(views: list[FoldView]) -> list[dict[str, Any]]:
 def render(records: list[RunRecord], fmt: str, console: Console) -> None:
     summary = rows(records)
     modes = mode_rows(records) if has_modes(records) else []  # a section when modes differ
-    folds = fold_views(summary)
+    folds = fold_views(records)
     if fmt == "json":
         print(json.dumps(records_of(summary) + mode_records(modes) + fold_records(folds),
                          indent=1, default=str))

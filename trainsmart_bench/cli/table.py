@@ -55,19 +55,14 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
 
 def cmd_build(args) -> int:
     from trainsmart_bench.tasks import resolve_task
-    from trainsmart_bench.tuning.table import Table
     from trainsmart_bench.tuning.table_build import BuildSettings, build
 
     if args.configs < 1 or args.jobs < 1 or args.threads < 1:
         raise ConfigError("--configs, --jobs and --threads must be at least 1")
     out = Path(args.out or f"tables/{args.task}-{args.backend}.json.gz")
-    grid = args.grid
-    if grid is None:  # extending: the design the table was built with
-        grid = (not out.is_file()
-                or Table.load(out).header["design"]["method"].startswith("grid"))
     s = BuildSettings(args.task, args.backend, args.device, args.profile, args.threads,
                       args.seed, args.replicate_every, args.replicate_seeds, args.data_dir,
-                      args.timeout, grid)
+                      args.timeout, args.grid)
     _check_data(args.task, args.data_dir)
     t0 = time.perf_counter()
     pick = max if resolve_task(args.task).direction.value == "max" else min

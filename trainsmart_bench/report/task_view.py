@@ -13,7 +13,6 @@ from trainsmart_bench.report.plots import Bar, Point, bar_chart, legend, line_ch
 from trainsmart_bench.results.folds import fold_views
 from trainsmart_bench.results.records import Status
 from trainsmart_bench.results.summary import UNSTABLE_CV, test_set_interval
-from trainsmart_bench.results.summary import rows as summary_rows
 
 ARROW = {"max": "\u2191 higher is better", "min": "\u2193 lower is better", "none": ""}
 
@@ -88,10 +87,7 @@ def _row_html(table: TaskTable, row: Row) -> str:
 
 def folds_html(table: TaskTable) -> str:
     """Per fold (or walk-forward window): the test metric averaged over seeds, and the whole."""
-    records = [r for row in table.rows for r in row.records]
-    if not any(r.fold for r in records):  # no protocol: no per-fold view (and no statistics)
-        return ""
-    views = fold_views(summary_rows(records))
+    views = fold_views([r for row in table.rows for r in row.records])
     if not views:
         return ""
     width = max(len(v.folds) for v in views)

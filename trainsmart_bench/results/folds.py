@@ -12,8 +12,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from trainsmart_bench.results.records import RunRecord
-from trainsmart_bench.results.summary import SummaryRow, finite
+from trainsmart_bench.results.records import RunRecord, Status
+from trainsmart_bench.results.summary import finite, row_groups
 
 
 @dataclass(frozen=True)
@@ -31,13 +31,15 @@ class FoldView:
         return self.protocol.partition(":")[0]
 
 
-def fold_views(summary: list[SummaryRow]) -> list[FoldView]:
+def fold_views(records: list[RunRecord]) -> list[FoldView]:
+    """A view per summary row whose ok runs have folds, in the summary's row order (grouped
+    as the summary groups them; no statistics computed)."""
     out = []
-    for row in summary:
-        ok = [r for r in row.ok if r.fold]
+    for task, info, key, group in row_groups(records):
+        ok = [r for r in group if r.status is Status.OK and r.fold]
         if not ok:
             continue
-        metric = row.info.metric
+        metric = info.metric
         by_fold: dict[int, list[RunRecord]] = defaultdict(list)
         for r in ok:
             by_fold[int(r.fold.rpartition("/")[2])].append(r)
@@ -54,6 +56,6 @@ def fold_views(summary: list[SummaryRow]) -> list[FoldView]:
         overall = None
         if metric == "rmse" and all(n for _, _, n in folds):
             overall = math.sqrt(sum(n * v * v for _, v, n in folds) / sum(n for *_, n in folds))
-        out.append(FoldView(row.task, f"{row.key.label} {row.key.device}", protocol, metric,
+        out.append(FoldView(task, f"{key.label} {key.device}", protocol, metric,
                             tuple(folds), mean, overall))
     return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from trainsmart_bench.results.identity import differences
@@ -256,13 +256,20 @@ class SummaryRow:
         return self.cv is not None and self.cv > UNSTABLE_CV
 
 
-def rows(records: Iterable[RunRecord]) -> list[SummaryRow]:
-    out = []
+def row_groups(records: Iterable[RunRecord]) -> Iterator[tuple[str, TaskInfo, RowKey,
+                                                               list[RunRecord]]]:
+    """Each row's records in the summary's order: (task label, task info, row key, records)."""
     for task, recs in by_task(records).items():
         info = task_info(recs[0].task, recs)
         for key, group in sorted(by_row(recs).items(), key=lambda kv: (
                 kv[0].device, kv[0].backend, kv[0].mode, kv[0].variant)):
-            ok = [r for r in group if r.status is Status.OK]
-            cells = {c.key: cell(c, info.metric, ok) for c in COLUMNS}
-            out.append(SummaryRow(task, info, key, tuple(group), cells, stability(ok)))
+            yield task, info, key, group
+
+
+def rows(records: Iterable[RunRecord]) -> list[SummaryRow]:
+    out = []
+    for task, info, key, group in row_groups(records):
+        ok = [r for r in group if r.status is Status.OK]
+        cells = {c.key: cell(c, info.metric, ok) for c in COLUMNS}
+        out.append(SummaryRow(task, info, key, tuple(group), cells, stability(ok)))
     return out

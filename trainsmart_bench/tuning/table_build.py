@@ -58,8 +58,11 @@ class BuildSettings:
     replicate_seeds: int = 3
     data_dir: str | None = None
     timeout: float = 3600.0
-    grid: bool = True  # the design starts with the 3-point grid where it is small
-    target: float | None = None  # None: the task's; a table keeps the target it was built with
+    # None (both): an existing table's own (its design, the target it was built with: a
+    # target calibrated since changes no recorded curve); for a new table, the grid and the
+    # task's target
+    grid: bool | None = None  # the design starts with the 3-point grid where it is small
+    target: float | None = None
 
 
 def fixed_params(task: TaskSpec, profile: str | None) -> tuple[dict[str, Any], str | None, int]:
@@ -113,26 +116,28 @@ def header(s: BuildSettings) -> dict[str, Any]:
     }
 
 
-def pinned(path: Path, s: BuildSettings) -> BuildSettings:
-    """Extending a table keeps the target it was built with: a target calibrated since changes
-    no recorded value (the curves do not depend on it), so it must not make the table stale."""
-    if s.target is not None or not path.is_file():
-        return s
-    return replace(s, target=Table.load(path).header["identity"].get("target"))
+def kept(h: Mapping[str, Any], s: BuildSettings) -> BuildSettings:
+    """``s`` with what it leaves open taken from an existing table's header ``h``."""
+    return replace(s, grid=h["design"]["method"].startswith("grid") if s.grid is None
+                   else s.grid,
+                   target=h["identity"].get("target") if s.target is None else s.target)
 
 
-def open_table(path: Path, s: BuildSettings) -> Table:
-    """The table at ``path`` (checked against these settings), or a new empty one."""
-    fresh = header(s)
+def open_table(path: Path, s: BuildSettings) -> tuple[Table, BuildSettings]:
+    """The table at ``path`` (checked against these settings) and the settings that extend
+    it, or a new empty one."""
     if not path.is_file():
-        return Table(fresh, [], path)
+        s = replace(s, grid=s.grid is not False)
+        return Table(header(s), [], path), s
     table = Table.load(path)
+    s = kept(table.header, s)
+    fresh = header(s)
     old = {k: v for k, v in table.header.items() if k != "sessions"}
     new = {k: v for k, v in fresh.items() if k != "sessions"}
     if digest(old) != digest(new):
         raise ConfigError(f"{path} was built with other settings "
                           f"({'; '.join(differences(old, new))}); use another --out")
-    return table
+    return table, s
 
 
 def _done(entry: Mapping[str, Any]) -> bool:
@@ -145,7 +150,8 @@ def plan(table: Table, s: BuildSettings, n: int) -> list[tuple[int, int, dict[st
     """(design index, seed, config) of every run the first ``n`` configurations still need."""
     have = {(e["index"], e["seed"]) for e in table.entries if _done(e)}
     todo = []
-    for i, config in enumerate(design(table.space, n, s.seed, s.grid)):
+    grid = kept(table.header, s).grid  # the table's design where ``s`` leaves it open
+    for i, config in enumerate(design(table.space, n, s.seed, grid)):
         seeds = range(s.replicate_seeds) if i % max(1, s.replicate_every) == 0 else (0,)
         todo += [(i, seed, config) for seed in seeds if (i, seed) not in have]
     return todo
@@ -193,8 +199,7 @@ def build(path: str | Path, s: BuildSettings, n: int, jobs: int = 1,
     from trainsmart_bench.env import environment
     from trainsmart_bench.execution.matrix import now
 
-    s = pinned(Path(path), s)
-    table = open_table(Path(path), s)
+    table, s = open_table(Path(path), s)
     todo = plan(table, s, n)
     session = {"started": now(), "env": environment(), "runs": 0, "seconds": 0.0}
     table.header["sessions"].append(session)
@@ -244,10 +249,9 @@ def check(path: str | Path, n: int = 5, seed: int = 0, jobs: int = 1,
     """Re-train ``n`` recorded configurations (seeded choice among the ok ones) for real."""
     table = Table.load(path)
     h = table.header
-    s = BuildSettings(h["task"], h["backend"], h["device"], h["profile"], int(h["threads"]),
-                      int(h["design"]["seed"]), data_dir=data_dir, timeout=timeout,
-                      grid=h["design"]["method"].startswith("grid"),
-                      target=h["identity"].get("target"))
+    s = kept(h, BuildSettings(h["task"], h["backend"], h["device"], h["profile"],
+                              int(h["threads"]), int(h["design"]["seed"]), data_dir=data_dir,
+                              timeout=timeout))
     ok = [e for e in table.primary() if e["status"] == "ok"]
     if not ok:
         raise ConfigError(f"{path}: no successful run to check")
