@@ -86,7 +86,7 @@ def _value(row: SummaryRow, key: str) -> tuple[str, str]:
     s = c.summary
     if s.median is None:  # a short word in the value column, the why in the interval's
         if c.scoring == "invalid":
-            return "invalid", c.note.removeprefix("invalid: ")
+            return "invalid", c.reason
         return "n/a", c.note
     median = col.fmt.format(s.median)
     if c.scoring == "olympic":

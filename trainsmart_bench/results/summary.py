@@ -168,11 +168,16 @@ class CellSummary:
     #                         | "invalid" (MLPerf: 2 runs never reached the target)
 
     @property
-    def note(self) -> str:
+    def reason(self) -> str:
+        """Why runs lack a value, without the verdict ('' when none lacks one)."""
         if self.scoring == "invalid":
-            return f"invalid: {self.missing} runs never reached the target"
+            return f"{self.missing} runs never reached the target"
         n = len(self.values) + self.missing
         return f"not reached {self.missing}/{n}" if self.missing else ""
+
+    @property
+    def note(self) -> str:
+        return f"invalid: {self.reason}" if self.scoring == "invalid" else self.reason
 
 
 def ttt_olympic(values: list[float], missing: int) -> CellSummary:
