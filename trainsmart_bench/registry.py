@@ -43,7 +43,7 @@ BACKEND_DISTRIBUTIONS: Mapping[str, tuple[str | tuple[str, ...], ...]] = {
     "sklearn": ("scikit-learn",),
 }
 
-TUNERS: Mapping[str, str] = {
+TUNERS: Mapping[str, str] = {  # samplers; a pruner or scheduler is named after a "+"
     "random": "trainsmart_bench.tuners.random:RandomTuner",
     "grid": "trainsmart_bench.tuners.random:GridTuner",
     "hyperopt-tpe": "trainsmart_bench.tuners.hyperopt:HyperoptTPE",
@@ -52,10 +52,52 @@ TUNERS: Mapping[str, str] = {
     "optuna-random": "trainsmart_bench.tuners.optuna:OptunaRandom",
     "optuna-cmaes": "trainsmart_bench.tuners.optuna:OptunaCmaEs",
     "ray-random": "trainsmart_bench.tuners.ray_tune:RayRandom",
-    "ray-asha": "trainsmart_bench.tuners.ray_tune:RayASHA",
     "ray-optuna": "trainsmart_bench.tuners.ray_tune:RayOptuna",
     "ray-hyperopt": "trainsmart_bench.tuners.ray_tune:RayHyperopt",
 }
+
+# The pruners (Optuna) and trial schedulers (Ray Tune) each sampler can be combined with, as
+# ``<sampler>+<pruner>``; the plain sampler name prunes nothing.
+OPTUNA_PRUNERS = ("median", "sha", "hyperband")
+RAY_SCHEDULERS = ("asha",)
+TUNER_PRUNERS: Mapping[str, tuple[str, ...]] = {
+    "optuna-tpe": OPTUNA_PRUNERS, "optuna-random": OPTUNA_PRUNERS,
+    "optuna-cmaes": OPTUNA_PRUNERS, "ray-random": RAY_SCHEDULERS,
+    "ray-optuna": RAY_SCHEDULERS, "ray-hyperopt": RAY_SCHEDULERS,
+}
+# Other spellings accepted on input; records hold the canonical name.
+TUNER_ALIASES: Mapping[str, str] = {"ray-asha": "ray-random+asha"}
+# What the names meant before pruners were named (records without a "pruner" field): every
+# optuna-* tuner carried Optuna's MedianPruner, and ray-asha was random search + ASHA.
+LEGACY_TUNERS: Mapping[str, str] = {
+    "optuna-tpe": "optuna-tpe+median", "optuna-random": "optuna-random+median",
+    "optuna-cmaes": "optuna-cmaes+median", "ray-asha": "ray-random+asha",
+}
+
+
+def tuner_names() -> list[str]:
+    """Every tuner name: each sampler, then each of its pruned variants."""
+    out = []
+    for base in sorted(TUNERS):
+        out += [base, *(f"{base}+{p}" for p in TUNER_PRUNERS.get(base, ()))]
+    return out
+
+
+def split_tuner(name: str) -> tuple[str, str | None]:
+    """(sampler, pruner or None) of a tuner name, its aliases resolved; an unknown name is an
+    error that lists the valid ones."""
+    canonical = TUNER_ALIASES.get(name, name)
+    base, plus, pruner = canonical.partition("+")
+    if base in TUNERS and (not plus or pruner in TUNER_PRUNERS.get(base, ())):
+        return base, pruner or None
+    raise UnknownNameError(f"unknown tuner {name!r}; choose one of: {', '.join(tuner_names())}"
+                           f" (also: {', '.join(TUNER_ALIASES)})")
+
+
+def canonical_tuner(name: str) -> str:
+    base, pruner = split_tuner(name)
+    return f"{base}+{pruner}" if pruner else base
+
 
 KINDS: Mapping[str, Mapping[str, str]] = {
     "dataset": DATASETS,
@@ -92,7 +134,7 @@ def resolve(kind: str, name: str) -> Any:
 
 
 def names(kind: str) -> list[str]:
-    return sorted(KINDS[kind])
+    return tuner_names() if kind == "tuner" else sorted(KINDS[kind])
 
 
 def install_hint(extra: str) -> str:

@@ -6,28 +6,33 @@ import importlib.util
 
 import pytest
 
-from trainsmart_bench.registry import TUNERS
+from trainsmart_bench.registry import split_tuner, tuner_names
 from trainsmart_bench.space import Categorical, Float, Int, SearchSpace
 
-# the libraries each adapter needs, beyond numpy
+# the libraries each sampler needs, beyond numpy (its pruned variants need the same)
 NEEDS = {
     "random": (), "grid": (),
     "hyperopt-tpe": ("hyperopt",), "hyperopt-random": ("hyperopt",),
     "optuna-tpe": ("optuna",), "optuna-random": ("optuna",), "optuna-cmaes": ("optuna", "cmaes"),
-    "ray-random": ("ray",), "ray-asha": ("ray",), "ray-optuna": ("ray", "optuna"),
+    "ray-random": ("ray",), "ray-optuna": ("ray", "optuna"),
     "ray-hyperopt": ("ray", "hyperopt"),
 }
 CONTINUOUS_ONLY = {"optuna-cmaes"}
 
 
+def needs(name: str) -> tuple[str, ...]:
+    return NEEDS[split_tuner(name)[0]]
+
+
 def missing(name: str) -> list[str]:
-    return [m for m in NEEDS[name] if importlib.util.find_spec(m) is None]
+    return [m for m in needs(name) if importlib.util.find_spec(m) is None]
 
 
 def tuner_params(names=None):
-    """pytest params over registered tuners; a missing library skips with its name."""
+    """pytest params over every tuner name (pruned variants too); a missing library skips
+    with its name."""
     out = []
-    for name in names or sorted(TUNERS):
+    for name in names or tuner_names():
         gone = missing(name)
         marks = [pytest.mark.skip(reason=f"{name} needs {', '.join(gone)}")] if gone else []
         out.append(pytest.param(name, marks=marks, id=name))
@@ -53,7 +58,7 @@ CONTINUOUS = SearchSpace({
 
 
 def space_for(name: str) -> SearchSpace:
-    return CONTINUOUS if name in CONTINUOUS_ONLY else MIXED
+    return CONTINUOUS if split_tuner(name)[0] in CONTINUOUS_ONLY else MIXED
 
 
 def toy_value(config: dict) -> float:

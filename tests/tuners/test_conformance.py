@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from tests.tuners.helpers import MIXED, NEEDS, space_for, toy_value, tuner_params
+from tests.tuners.helpers import MIXED, needs, space_for, toy_value, tuner_params
 from trainsmart_bench.space import Categorical, Float, Int, SearchSpace
 from trainsmart_bench.tasks.spec import Direction
 from trainsmart_bench.tuners import MissingDependency, Tuner, create_tuner, tuner_class
@@ -58,12 +58,13 @@ def test_suggestions_validate_over_many_draws(name):
             assert len(set(values)) >= 2, (pname, values)
         else:
             assert all(type(v) is float for v in values)
-            assert max(values) - min(values) > 0.1 * (p.high - p.low), (pname, values)
+            f = np.log if p.log else (lambda x: x)  # the spread on the scale the space draws on
+            assert f(max(values)) - f(min(values)) > 0.1 * (f(p.high) - f(p.low)), (pname, values)
 
 
 @pytest.mark.parametrize("name", tuner_params())
 def test_edge_spaces_validate(name):
-    space = EDGE_CONTINUOUS if name == "optuna-cmaes" else EDGE
+    space = EDGE_CONTINUOUS if name.startswith("optuna-cmaes") else EDGE
     drive(create_tuner(name, space, "min", seed=0, max_epochs=3), space, 25)
 
 
@@ -109,7 +110,7 @@ def test_library_version_and_import(name):
     cls = tuner_class(name)
     version = cls.library_version()
     assert isinstance(version, str) and version[0].isdigit()
-    assert cls.primary_import in ("numpy", *NEEDS[name])
+    assert cls.primary_import in ("numpy", *needs(name))
 
 
 @pytest.mark.parametrize("name", tuner_params(
@@ -125,7 +126,11 @@ def test_missing_library_names_the_extra(name, monkeypatch):
         cls(space_for(name), "max", 0, max_epochs=3)
 
 
-@pytest.mark.parametrize("name", tuner_params(["optuna-tpe", "ray-asha"]))
+PRUNED = ["optuna-tpe+median", "optuna-tpe+sha", "optuna-tpe+hyperband", "optuna-cmaes+median",
+          "ray-random+asha", "ray-asha", "ray-optuna+asha", "ray-hyperopt+asha"]
+
+
+@pytest.mark.parametrize("name", tuner_params(PRUNED))
 def test_pruning_tuners_stop_bad_trials(name):
     space = space_for(name)
     tuner = create_tuner(name, space, "max", seed=0, max_epochs=9)
@@ -142,6 +147,43 @@ def test_pruning_tuners_stop_bad_trials(name):
                 break
         tuner.observe([c], [last])
     assert 0 < stopped < 20
+
+
+@pytest.mark.parametrize("name", tuner_params(
+    ["optuna-tpe", "optuna-random", "optuna-cmaes", "ray-random", "ray-optuna", "ray-hyperopt"]))
+def test_plain_names_prune_nothing(name):
+    """A sampler's plain name is the sampler alone, as its library runs it: every report is
+    answered 'go on', however bad the trial."""
+    space = space_for(name)
+    tuner = create_tuner(name, space, "max", seed=0, max_epochs=9)
+    assert not tuner.supports_pruning and tuner.pruner is None and tuner.name == name
+    for i in range(12):
+        (c,) = tuner.suggest(1)
+        tid = tuner.trial_id(c)
+        assert all(tuner.report(tid, epoch, -float(i) - epoch) for epoch in range(1, 10))
+        tuner.observe([c], [-float(i)])
+
+
+def test_names_say_what_runs():
+    from trainsmart_bench.errors import ConfigError
+    from trainsmart_bench.registry import canonical_tuner, split_tuner, tuner_names
+
+    assert split_tuner("optuna-tpe") == ("optuna-tpe", None)
+    assert split_tuner("optuna-tpe+sha") == ("optuna-tpe", "sha")
+    assert canonical_tuner("ray-asha") == "ray-random+asha"
+    names = tuner_names()
+    assert "optuna-cmaes+hyperband" in names and "ray-hyperopt+asha" in names
+    assert not any(n.startswith(("random+", "grid+", "hyperopt-")) and "+" in n for n in names)
+    for bad in ("random+median", "optuna-tpe+asha", "ray-random+median", "optuna-tpe+"):
+        with pytest.raises(ConfigError, match="unknown tuner") as e:
+            split_tuner(bad)
+        assert "optuna-tpe+median" in str(e.value)  # the message lists what there is
+    pytest.importorskip("optuna")
+    tuner = create_tuner("optuna-tpe+median", MIXED, "max", max_epochs=3)
+    assert type(tuner._make_pruner()).__name__ == "MedianPruner"
+    assert tuner.name == "optuna-tpe+median"
+    with pytest.raises(ConfigError, match="takes no pruner"):
+        tuner_class("random")(MIXED, "max", 0, pruner="median")
 
 
 @pytest.mark.parametrize("name", tuner_params(["optuna-cmaes"]))

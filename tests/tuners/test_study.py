@@ -48,9 +48,19 @@ def test_pruning_saves_epochs_and_records_them(tmp_path):
     assert s.summary["epochs"] == sum(r.epochs for r in s.trials) < 12 * 9
 
 
-def test_epoch_budget_counts_epochs_actually_trained(tmp_path):
-    s = study(tmp_path, "random", 50, budget_epochs=10)
-    assert len(s.trials) == 3 and s.summary["epochs"] == 12  # 4 epochs per trial
+def test_epoch_budget_counts_epochs_actually_trained_and_is_spent_exactly(tmp_path):
+    s = study(tmp_path, "random", 50, budget_epochs=10, budget_unit="epochs")
+    # 4 epochs per trial: the third trial is stopped by the budget after 2, and is not pruned
+    assert len(s.trials) == 3 and s.summary["epochs"] == 10
+    last = s.trials[-1]
+    assert last.epochs == 2 and not last.pruned and last.status.value == "ok"
+    assert last.timings["worker"]["stopped_by"] == "budget"
+    assert s.summary["config"]["budget_unit"] == "epochs"
+
+
+def test_a_budget_unit_needs_its_limit(tmp_path):
+    with pytest.raises(ConfigError, match="needs that limit"):
+        study(tmp_path, "random", 5, budget_unit="epochs")
 
 
 def test_seconds_budget_starts_no_trial_past_it(tmp_path):

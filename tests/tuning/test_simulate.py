@@ -72,12 +72,16 @@ def test_budgets_on_simulated_seconds_and_epochs(tmp_path):
     table = synthetic_table(40, epoch_s=lambda i: 1.0)  # 0.5 s start-up + 4 x 1 s per trial
     by_time = run_study("synthetic", "none", "random", 100, budget_seconds=20.0,
                         store_dir=tmp_path, table=table)
-    assert len(by_time.trials) == 5  # starts at 0, 4.5, 9, 13.5, 18; none at 22.5
+    # starts at 0, 4.5, 9, 13.5, 18; none at 22.5; the fifth is stopped at its epoch ending at
+    # 20.5 s, the first one past the budget
+    assert len(by_time.trials) == 5 and by_time.trials[-1].epochs == 2
+    assert by_time.trials[-1].timings["worker"]["stopped_by"] == "budget"
     by_epochs = run_study("synthetic", "none", "random", 100, budget_epochs=10,
                           store_dir=tmp_path / "e", table=table, workers=2)
-    # at 4.5 s both first trials end: 7, then 8 epochs done (< 10), so two more start; then
-    # 16 >= 10 and nothing else starts (the last ones may overrun, as in the ordinary loop)
-    assert by_epochs.summary["epochs"] == 16 and len(by_epochs.trials) == 4
+    # at 4.5 s both first trials end (8 epochs < 10), so two more start; the 10th epoch ends
+    # one of them and the other stops at the next epoch it ends (W - 1 = 1 epoch past)
+    assert by_epochs.summary["epochs"] == 11 and len(by_epochs.trials) == 4
+    assert [r.epochs for r in by_epochs.trials][2:] in ([1, 2], [2, 1])
 
 
 def test_a_finished_table_study_is_reused_and_another_table_is_not(tmp_path):

@@ -19,7 +19,39 @@ from trainsmart_bench.errors import ConfigError
 from trainsmart_bench.registry import names
 
 console = Console(highlight=False)
-DEFAULT_TUNERS = "random,hyperopt-tpe,optuna-tpe,ray-asha"
+DEFAULT_TUNERS = "random,hyperopt-tpe,optuna-tpe,ray-random+asha"
+TUNERS_HELP = (
+    "random (numpy), grid (shuffled, refining), hyperopt-tpe, hyperopt-random, optuna-tpe "
+    "(TPESampler), optuna-random, optuna-cmaes (CmaEsSampler), ray-random, ray-optuna "
+    "(OptunaSearch), ray-hyperopt (HyperOptSearch); none of these prunes. Add a pruner to an "
+    "optuna-* sampler: +median (MedianPruner), +sha (SuccessiveHalvingPruner), +hyperband "
+    "(HyperbandPruner), e.g. optuna-tpe+median; or Ray's ASHA scheduler to a ray-* one: +asha, "
+    "e.g. ray-random+asha (also spelled ray-asha)")
+BUDGET_HELP = (
+    "what every tuner's study gets: trials:N, epochs:N (epochs trained; a pruned trial costs "
+    "only its epochs), seconds:S (wall seconds; simulated on a table), or 'epochs' alone for "
+    "as many epochs as --trials unpruned trials train. Default: 30 trials, or that many "
+    "trials' epochs when the tuners do not all prune alike")
+
+
+def parse_tuners(text: str) -> list[str]:
+    """Comma-separated tuner names, each canonical (aliases resolved); unknown names fail."""
+    from trainsmart_bench.registry import canonical_tuner
+
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    if not items:
+        raise ConfigError(f"--tuner {text!r}: name at least one tuner")
+    out = [canonical_tuner(t) for t in items]
+    return list(dict.fromkeys(out))
+
+
+def add_budget_options(p) -> None:
+    p.add_argument("--budget", metavar="UNIT:N", help=BUDGET_HELP)
+    p.add_argument("--trials", type=int,
+                   help="trials per study: --budget trials:N (beside an epochs or seconds "
+                        "budget, a cap on trials)")
+    p.add_argument("--seconds", type=float, help="the same as --budget seconds:S")
+    p.add_argument("--epochs-budget", type=int, help="the same as --budget epochs:N")
 
 
 def add_parser(sub, common: argparse.ArgumentParser) -> None:
@@ -31,8 +63,8 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", default="torch", help="one backend (default torch)")
     p.add_argument("--device", default="cpu", choices=DEVICES)
     p.add_argument("--tuner", default=DEFAULT_TUNERS,
-                   help=f"comma-separated: {', '.join(names('tuner'))} (default {DEFAULT_TUNERS})")
-    p.add_argument("--trials", type=int, default=30, help="trials per study (default 30)")
+                   help=f"comma-separated: {TUNERS_HELP} (default {DEFAULT_TUNERS})")
+    add_budget_options(p)
     p.add_argument("--studies", type=int,
                    help="studies per tuner, seeds 0..N-1 (default 5; 30 with --table)")
     p.add_argument("--table", metavar="FILE[,FILE]",
@@ -45,8 +77,6 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--target-quantile", type=float, default=0.05,
                    help="time-to-target on a table: the value its best Q of configurations "
                         "reach (default 0.05)")
-    p.add_argument("--seconds", type=float, help="also stop a study after this many seconds")
-    p.add_argument("--epochs-budget", type=int, help="also stop a study after this many epochs")
     p.add_argument("--alpha", type=float, default=0.05, help="significance of the rank tests")
     p.set_defaults(func=cmd_tune)
 
@@ -59,8 +89,8 @@ def _check(args, tasks: list[str], tuners: list[str], params: dict) -> None:
     from trainsmart_bench.tuners import create_tuner
     from trainsmart_bench.tuning.study import tuning_space
 
-    if args.trials < 1 or args.studies < 1:
-        raise ConfigError("--trials and --studies must be at least 1")
+    if args.studies < 1:
+        raise ConfigError("--studies must be at least 1")
     for t in tasks:
         task = resolve_task(t)
         task.resolve(task.profile_or_none(args.profile), **params)
@@ -76,11 +106,14 @@ def _check(args, tasks: list[str], tuners: list[str], params: dict) -> None:
 def cmd_tune(args) -> int:
     from trainsmart_bench.env import default_threads
     from trainsmart_bench.tasks import resolve_task, task_names
+    from trainsmart_bench.tuning.budget import from_flags, plan, trial_epochs
+
+    from_flags(args.budget, args.trials, args.epochs_budget, args.seconds)  # bad flags: now
 
     if args.table:
         from trainsmart_bench.cli.tune_tables import tune_tables
 
-        return tune_tables(args, split(args.tuner, names("tuner"), "tuner"))
+        return tune_tables(args, parse_tuners(args.tuner))
     if not args.task:
         raise ConfigError("--task is required (or --table FILE)")
     from trainsmart_bench.cli.tune_tables import parse_workers
@@ -91,7 +124,7 @@ def cmd_tune(args) -> int:
                           "(--ray-address), or simulates them on a tuning table (--table)")
     args.studies = 5 if args.studies is None else args.studies
     tasks = split(args.task, [*task_names(), "synthetic"], "task")
-    tuners = split(args.tuner, names("tuner"), "tuner")
+    tuners = parse_tuners(args.tuner)
     if args.backend not in [*names("backend"), "none"]:
         raise ConfigError(f"unknown backend {args.backend!r}; choose from: "
                           f"{', '.join(names('backend'))}")
@@ -105,8 +138,12 @@ def cmd_tune(args) -> int:
         evaluator = RayEvaluator(args.ray_address)
     try:
         for t in tasks:
-            groups = _run_task(args, t, resolve_task(t).profile_or_none(args.profile), tuners,
-                               params, threads, evaluator)
+            task = resolve_task(t)
+            profile = task.profile_or_none(args.profile)
+            budget, limits = plan(args.budget, args.trials, args.epochs_budget, args.seconds,
+                                  tuners, trial_epochs(task, profile, params))
+            console.print(f"{t}: budget {budget.label()} per study ({budget.spelled()})")
+            groups = _run_task(args, t, profile, tuners, params, threads, evaluator, limits)
             for w, summaries in groups.items():
                 print_scores(t if len(groups) == 1 else f"{t}, W={w}", summaries, args.alpha)
     finally:
@@ -116,8 +153,8 @@ def cmd_tune(args) -> int:
     return 0
 
 
-def _run_task(args, task: str, profile, tuners, params, threads, evaluator
-              ) -> dict[int, list[dict]]:
+def _run_task(args, task: str, profile, tuners, params, threads, evaluator,
+              limits: dict) -> dict[int, list[dict]]:
     """Study summaries by worker count."""
     from trainsmart_bench.tuning.study import run_study
 
@@ -126,7 +163,8 @@ def _run_task(args, task: str, profile, tuners, params, threads, evaluator
     summaries: dict[int, list[dict]] = {}
     runs = [(w, n, s) for w in args.workers for n in tuners for s in range(args.studies)]
     with Progress(*columns, console=console) as bar:
-        job = bar.add_task(task, total=len(runs) * args.trials)
+        per = 1 if limits["budget_unit"] != "trials" else limits["budget_trials"]
+        job = bar.add_task(task, total=len(runs) * per)
         for k, (workers, name, seed) in enumerate(runs, start=1):
             bar.update(job, description=f"{task} {name} study {seed}"
                                         f"{f' W={workers}' if workers > 1 else ''}")
@@ -136,16 +174,18 @@ def _run_task(args, task: str, profile, tuners, params, threads, evaluator
                     first = (rec.error or "").splitlines()[0] if rec.error else ""
                     bar.console.print(f"[red]{rec.status.value}[/] {_name} "
                                       f"trial {rec.trial}: {first}")
-                bar.advance(job)
+                if per > 1:
+                    bar.advance(job)
 
             study = run_study(
-                task, args.backend, name, args.trials, args.seconds, seed, args.device,
-                args.data_dir, args.results, params=params, budget_epochs=args.epochs_budget,
+                task, args.backend, name, limits["budget_trials"], limits.get("budget_seconds"),
+                seed, args.device, args.data_dir, args.results, params=params,
+                budget_epochs=limits.get("budget_epochs"), budget_unit=limits["budget_unit"],
                 profile=profile, timeout=args.timeout, threads=threads, resume=args.resume,
                 evaluator=evaluator, on_trial=on_trial, workers=workers,
                 protocol=args.protocol)
             summaries.setdefault(workers, []).append(study.summary)
-            bar.update(job, completed=k * args.trials)
+            bar.update(job, completed=k * per)
     return summaries
 
 
@@ -159,8 +199,9 @@ def print_scores(task: str, summaries: list[dict], alpha: float = 0.05) -> None:
     direction = summaries[0]["direction"] if summaries else "max"
     metric = summaries[0].get("metric", "objective") if summaries else "objective"
     regret = any(s.regret is not None for s in scores)
-    title = f"{task}: final best {metric} ({direction}), median [95% bootstrap interval] over " \
-            "studies"
+    budget = scores[0].budget.label() if scores and scores[0].budget else "?"
+    title = f"{task}, budget {budget} per study: final best {metric} ({direction}), median " \
+            "[95% bootstrap interval] over studies"
     cols = ["tuner", "studies", "best (val)", *(["regret"] if regret else []), "normalized",
             "AUC", "rank", "avg rank", "epochs/study", "test of best", "overhead/trial"]
     rows = [[s.tuner, str(s.studies), s.final.format(),
@@ -173,5 +214,6 @@ def print_scores(task: str, summaries: list[dict], alpha: float = 0.05) -> None:
     console.print(table)
     console.print("normalized: 0 = best value any study found, 1 = random search's median; "
                   f"rank: 1 + tuners significantly better (pairwise Mann-Whitney U, Holm-"
-                  f"adjusted, alpha={alpha}); avg rank: of best so far over trials and seeds; "
+                  f"adjusted, alpha={alpha}); avg rank: of best so far along the budget and over "
+                  "seeds; "
                   "overhead: suggest + observe + pruning decisions per trial", style="dim")

@@ -25,12 +25,15 @@ def parse_workers(text: str) -> list[int]:
 
 
 def tune_tables(args, tuners: list[str]) -> int:
+    from trainsmart_bench.tasks import resolve_task
+    from trainsmart_bench.tuning.budget import from_flags, plan, trial_epochs
     from trainsmart_bench.tuning.compare import DEFAULT_STUDIES, run_comparison
     from trainsmart_bench.tuning.table import Table
 
     studies = DEFAULT_STUDIES if args.studies is None else args.studies
-    if args.trials < 1 or studies < 1:
-        raise ConfigError("--trials and --studies must be at least 1")
+    if studies < 1:
+        raise ConfigError("--studies must be at least 1")
+    from_flags(args.budget, args.trials, args.epochs_budget, args.seconds)  # bad flags: now
     if not 0 < args.target_quantile < 1:
         raise ConfigError("--target-quantile must be between 0 and 1")
     workers = parse_workers(args.workers)
@@ -40,13 +43,18 @@ def tune_tables(args, tuners: list[str]) -> int:
         table = Table.load(path)
         if args.task and args.task != table.header["task"]:
             raise ConfigError(f"{path} is a table of {table.header['task']}, not {args.task}")
+        h = table.header
+        budget, limits = plan(args.budget, args.trials, args.epochs_budget, args.seconds,
+                              tuners, trial_epochs(resolve_task(h["task"]), h["profile"], params))
         progress = _Progress(len(tuners) * studies * len(workers))
-        groups = run_comparison(table, tuners, studies, args.trials, args.results, workers,
-                                budget_seconds=args.seconds, budget_epochs=args.epochs_budget,
-                                params=params, resume=args.resume, jobs=args.jobs,
-                                on_study=progress)
+        groups = run_comparison(table, tuners, studies, limits["budget_trials"], args.results,
+                                workers, budget_seconds=limits.get("budget_seconds"),
+                                budget_epochs=limits.get("budget_epochs"),
+                                budget_unit=limits["budget_unit"], params=params,
+                                resume=args.resume, jobs=args.jobs, on_study=progress)
         console.print(f"[bold]{path}[/]", soft_wrap=True)  # a path stays whole
-        console.print(f"  {len(tuners)} tuners x {studies} studies x {args.trials} trials, "
+        console.print(f"  {len(tuners)} tuners x {studies} studies, budget "
+                      f"{budget.label(simulated=True)} per study ({budget.spelled()}), "
                       f"W={','.join(map(str, workers))}: {progress.elapsed():.1f} s (table "
                       f"{table.digest}, {len(table.primary())} configurations)")
         _report(table, groups, args, per_task)
@@ -98,8 +106,8 @@ WIDE = 110  # columns the one-row-per-tuner table needs with real intervals
 
 def print_scores(label: str, c, alpha: float) -> None:
     """The scores of one comparison, narrow enough for 80 columns."""
-    title = (f"{label}: final regret of validation {c.metric} ({c.direction}), median "
-             "(95% interval) over studies")
+    title = (f"{label}, budget {c.budget.label(simulated=True)} per study: final regret of "
+             f"validation {c.metric} ({c.direction}), median (95% interval) over studies")
     cols = ["tuner", "n", "regret", "norm.", "rank", "avg rank", "epochs", "ms/trial"]
     rows = [[s.tuner, str(s.studies), _ci(s.regret), _ci(s.normalized, ".2f"), str(s.rank),
              "n/a" if s.average_rank is None else f"{s.average_rank:.2f}",
@@ -110,8 +118,8 @@ def print_scores(label: str, c, alpha: float) -> None:
     console.print("regret: distance to the table's best value; norm.: normalized regret, "
                   "0 = best any study found, 1 = random search's median; rank: 1 + tuners "
                   "significantly better (pairwise Mann-Whitney U, Holm-adjusted, "
-                  f"alpha={alpha}); avg rank: of best so far over trials and seeds; epochs per "
-                  "study; tuner ms per trial", style="dim")
+                  f"alpha={alpha}); avg rank: of best so far along the budget and over seeds; "
+                  "epochs per study; tuner ms per trial", style="dim")
 
 
 def print_pairs(pairs) -> None:
@@ -127,8 +135,10 @@ def _fmt(v: float, digits: str = ".3g") -> str:
 
 
 def print_to_target(c, q: float) -> None:
-    t = RichTable(title=f"time to target: validation {c.metric} {c.target:.4g} (what the "
-                        f"table's best {q:.0%} reach), median over studies (reached/studies)")
+    t = RichTable(title=f"time to target within a budget of {c.budget.label(simulated=True)}: "
+                        f"validation {c.metric} {c.target:.4g} (what the table's best {q:.0%} "
+                        "reach), median over studies (reached/studies), by trials, epochs and "
+                        "simulated seconds")
     for col in ("tuner", "trials", "epochs", "simulated s"):
         t.add_column(col, min_width=len(col), no_wrap=col == "tuner")
     tuners = sorted(c.to_target["trials"])

@@ -82,7 +82,7 @@ def _from_trials(sid: str, trials: list, hint: Mapping[str, Any]) -> tuple[dict 
 def parse(records: Sequence[Mapping[str, Any]]) -> tuple[dict[str, dict], dict[str, list],
                                                           list[Problem]]:
     """Study summaries and TrialRecords by study id; unreadable records become Problems."""
-    from trainsmart_bench.tuning.records import TrialRecord
+    from trainsmart_bench.tuning.records import TrialRecord, upgrade_summary
 
     summaries: dict[str, dict] = {}
     trials: dict[str, list] = defaultdict(list)
@@ -92,7 +92,7 @@ def parse(records: Sequence[Mapping[str, Any]]) -> tuple[dict[str, dict], dict[s
         body = {k: v for k, v in d.items() if k != "_source"}
         if d.get("kind") == "study":
             if isinstance(d.get("study_id"), str):
-                summaries[d["study_id"]] = body
+                summaries[d["study_id"]] = upgrade_summary(body)
             else:
                 problems.append(Problem(src, "study summary without a string 'study_id'"))
             continue

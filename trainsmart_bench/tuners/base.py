@@ -9,7 +9,8 @@ layer:
 * ``observe(configs, values)`` feeds back the validation objective of each config in the task's
   own direction (the adapter converts, e.g. hyperopt minimizes ``-accuracy``). A failed trial is
   observed with ``None``; each adapter documents what its library does with it;
-* ``report(trial_id, epoch, value) -> bool`` is for tuners that prune (``supports_pruning``):
+* ``report(trial_id, epoch, value) -> bool`` is for tuners that prune (``supports_pruning``:
+  built with a ``pruner``, which the tuner's name gives after a ``+``, e.g. ``optuna-tpe+median``):
   called after every epoch, ``False`` stops the trial. ``trial_id(config)`` names a pending config;
 * ``restore(config, value, curve, pruned)`` re-observes a trial from an earlier session into a
   fresh tuner (resume); it may be a config this tuner never suggested.
@@ -23,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from importlib import metadata
 from typing import Any, ClassVar
 
+from trainsmart_bench.errors import ConfigError
 from trainsmart_bench.space import Direction, SearchSpace
 
 Config = dict[str, Any]
@@ -49,16 +51,26 @@ class Tuner(ABC):
     name: ClassVar[str] = ""
     primary_import: ClassVar[str] = "numpy"  # its distribution version goes into the records
     extra: ClassVar[str | None] = None  # pip extra that installs the library
-    supports_pruning: ClassVar[bool] = False
+    pruners: ClassVar[tuple[str, ...]] = ()  # the pruners/schedulers it can be combined with
 
     def __init__(self, space: SearchSpace, direction: Direction | str, seed: int = 0,
-                 max_epochs: int | None = None) -> None:
+                 max_epochs: int | None = None, pruner: str | None = None) -> None:
+        if pruner is not None and pruner not in self.pruners:
+            can = f"one of {', '.join(self.pruners)}" if self.pruners else "none"
+            raise ConfigError(f"tuner {type(self).name!r} takes no pruner {pruner!r} ({can})")
+        self.pruner = pruner
+        self.name = f"{type(self).name}+{pruner}" if pruner else type(self).name
         self.space = space
         self.direction = Direction(direction)
         self.seed = int(seed)
         self.max_epochs = max_epochs  # the most epochs one trial can train (for schedulers)
         self._next_id = 0
         self._pending: dict[int, tuple[Config, Any]] = {}  # trial id -> (config, library handle)
+
+    @property
+    def supports_pruning(self) -> bool:
+        """Whether ``report`` can stop a trial: only a tuner built with a pruner prunes."""
+        return self.pruner is not None
 
     # -- the contract -------------------------------------------------------------------------
     def suggest(self, n: int = 1) -> list[Config]:

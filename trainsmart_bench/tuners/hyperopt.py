@@ -62,8 +62,9 @@ class _Hyperopt(Tuner):
     algorithm: ClassVar[str] = "tpe"  # hyperopt module whose ``suggest`` proposes
 
     def __init__(self, space: SearchSpace, direction: Direction | str, seed: int = 0,
-                 max_epochs: int | None = None, **algo_options: Any) -> None:
-        super().__init__(space, direction, seed, max_epochs)
+                 max_epochs: int | None = None, pruner: str | None = None,
+                 **algo_options: Any) -> None:
+        super().__init__(space, direction, seed, max_epochs, pruner)
         hyperopt = require("hyperopt", "hyperopt", f"tuner {self.name!r}")
         from hyperopt import base, utils
 

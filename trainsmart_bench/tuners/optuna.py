@@ -4,10 +4,13 @@ Translation: ``Float`` -> ``FloatDistribution(low, high, log)``, ``Int`` ->
 ``IntDistribution(low, high, log)``, ``Categorical`` -> ``CategoricalDistribution``. The study
 is created with the task's direction, so values go in unchanged.
 
-Pruning: each adapter owns an Optuna pruner (``MedianPruner()`` with Optuna's defaults unless
-``pruner="sha"`` (``SuccessiveHalvingPruner()``) or ``"none"``); ``report`` calls
-``trial.report(value, epoch)`` and ``trial.should_prune()``, and a pruned trial is told as
-``TrialState.PRUNED`` (Optuna then uses its last intermediate value, as in ``study.optimize``).
+Pruning: the plain names (``optuna-tpe``, ``optuna-random``, ``optuna-cmaes``) prune nothing,
+as a sampler on its own does in Optuna. ``+median`` adds ``MedianPruner()``, ``+sha``
+``SuccessiveHalvingPruner()`` and ``+hyperband`` ``HyperbandPruner(min_resource=1,
+max_resource=<the most epochs a trial trains>)``, each with Optuna's defaults otherwise;
+``report`` calls ``trial.report(value, epoch)`` and ``trial.should_prune()``, and a pruned trial
+is told as ``TrialState.PRUNED`` (Optuna then uses its last intermediate value, as in
+``study.optimize``).
 
 Failed trials are told as ``TrialState.FAIL``: Optuna's samplers skip them.
 """
@@ -18,12 +21,9 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from trainsmart_bench.errors import ConfigError
-from trainsmart_bench.registry import require
+from trainsmart_bench.registry import OPTUNA_PRUNERS, require
 from trainsmart_bench.space import Categorical, Direction, Float, SearchSpace
 from trainsmart_bench.tuners.base import Config, Tuner, derived_seed, is_failure
-
-PRUNERS = ("median", "sha", "none")
 
 
 def optuna_distributions(space: SearchSpace) -> dict[str, Any]:
@@ -42,20 +42,15 @@ def optuna_distributions(space: SearchSpace) -> dict[str, Any]:
 class _Optuna(Tuner):
     primary_import: ClassVar[str] = "optuna"
     extra: ClassVar[str] = "optuna"
-    supports_pruning: ClassVar[bool] = True
+    pruners: ClassVar[tuple[str, ...]] = OPTUNA_PRUNERS
 
     def __init__(self, space: SearchSpace, direction: Direction | str, seed: int = 0,
-                 max_epochs: int | None = None, pruner: str = "median") -> None:
-        super().__init__(space, direction, seed, max_epochs)
+                 max_epochs: int | None = None, pruner: str | None = None) -> None:
+        super().__init__(space, direction, seed, max_epochs, pruner)
         self._check_space()
         ot = require("optuna", "optuna", f"tuner {self.name!r}")
         ot.logging.set_verbosity(logging.WARNING)
-        if pruner not in PRUNERS:
-            raise ConfigError(f"pruner {pruner!r}: choose one of {', '.join(PRUNERS)}")
-        self.supports_pruning = pruner != "none"
-        pruners = {"median": ot.pruners.MedianPruner, "sha": ot.pruners.SuccessiveHalvingPruner,
-                   "none": ot.pruners.NopPruner}
-        self._ot, self._pruner = ot, pruners[pruner]
+        self._ot = ot
         self._dists = optuna_distributions(space)
         self._study: Any = None  # created at the first suggestion (see _ensure)
         self._restored: list[Any] = []
@@ -67,16 +62,29 @@ class _Optuna(Tuner):
     def _sampler(self, ot: Any, seed: int) -> Any:
         raise NotImplementedError
 
+    def _make_pruner(self) -> Any:
+        p = self._ot.pruners
+        if self.pruner == "median":
+            return p.MedianPruner()
+        if self.pruner == "sha":
+            return p.SuccessiveHalvingPruner()
+        if self.pruner == "hyperband":
+            return p.HyperbandPruner(min_resource=1, max_resource=self.max_epochs or "auto")
+        return p.NopPruner()
+
     def _ensure(self) -> Any:
         """The study, made with the restored trials: a resumed study's sampler gets a seed
         derived from (seed, trials restored), so it does not repeat the first session's
         random start-up draws."""
         if self._study is None:
             n = len(self._restored)
+            # a fixed name: HyperbandPruner assigns brackets by a hash of the study's name, which
+            # Optuna otherwise draws at random
             self._study = self._ot.create_study(
+                study_name=f"{self.name}-{self.seed}",
                 direction="maximize" if self.direction is Direction.MAXIMIZE else "minimize",
                 sampler=self._sampler(self._ot, derived_seed(self.seed, n) if n else self.seed),
-                pruner=self._pruner())
+                pruner=self._make_pruner())
             self._study.add_trials(self._restored)
         return self._study
 

@@ -23,8 +23,8 @@ class RandomTuner(Tuner):
     primary_import: ClassVar[str] = "numpy"
 
     def __init__(self, space: SearchSpace, direction: Direction | str, seed: int = 0,
-                 max_epochs: int | None = None) -> None:
-        super().__init__(space, direction, seed, max_epochs)
+                 max_epochs: int | None = None, pruner: str | None = None) -> None:
+        super().__init__(space, direction, seed, max_epochs, pruner)
         self._index = 0
 
     def _draw(self, index: int) -> Config:
@@ -58,8 +58,8 @@ class GridTuner(Tuner):
     max_grid_size: ClassVar[int] = 20_000
 
     def __init__(self, space: SearchSpace, direction: Direction | str, seed: int = 0,
-                 max_epochs: int | None = None) -> None:
-        super().__init__(space, direction, seed, max_epochs)
+                 max_epochs: int | None = None, pruner: str | None = None) -> None:
+        super().__init__(space, direction, seed, max_epochs, pruner)
         self._rng = np.random.default_rng(seed)
         self._points = 3
         self._seen: set[tuple] = set()

@@ -10,18 +10,21 @@ the proposals and the stopping decisions are Ray's own code, fed by our per-epoc
 * ``ray-random``: ``generate_variants`` with a seeded numpy generator, the variant generation
   that ``BasicVariantGenerator`` runs (the generator itself builds full ``Trial`` objects with
   storage; its sampling is this function).
-* ``ray-asha``: ``ray-random`` proposals + ``AsyncHyperBandScheduler`` (Ray's defaults:
-  grace_period=1, reduction_factor=4, one bracket) with ``max_t`` = the most epochs a trial
-  can train; each epoch report is an ``on_trial_result`` with ``training_iteration=epoch``.
 * ``ray-optuna``: ``OptunaSearch`` (TPE, seeded); ``ray-hyperopt``: ``HyperOptSearch`` (seeded).
+* ``+asha`` after any of them (``ray-random+asha``, also spelled ``ray-asha``;
+  ``ray-optuna+asha``, ``ray-hyperopt+asha``): the searcher's proposals, stopped early by
+  ``AsyncHyperBandScheduler`` (Ray's defaults: grace_period=1, reduction_factor=4, one bracket)
+  with ``max_t`` = the most epochs a trial can train, as ``tune.Tuner(search_alg=...,
+  scheduler=ASHAScheduler())`` combines them; each epoch report is an ``on_trial_result`` with
+  ``training_iteration=epoch``. The plain names stop no trial early.
 
 Translation: Ray's own domains (``tune.uniform`` / ``loguniform``, ``tune.randint`` /
 ``lograndint`` with an exclusive upper bound of high + 1, ``tune.choice``), converted to each
 library by Ray's ``convert_search_space``. Failed trials: ``on_trial_complete(error=True)``;
 OptunaSearch tells them as FAIL and HyperOptSearch marks their documents as errors (skipped).
 
-Resume: ``ray-random``/``ray-asha`` replay their draws (and ASHA's rungs from the recorded
-curves), so they continue as an uninterrupted study would; the searchers are built with the
+Resume: ``ray-random`` replays its draws and ASHA its rungs from the recorded curves, so they
+continue as an uninterrupted study would; the searchers are built with the
 earlier trials as ``points_to_evaluate``, whose results are replayed, and a seed derived from
 (seed, trials restored) so that they do not repeat the first session's start-up draws.
 """
@@ -34,7 +37,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from trainsmart_bench.registry import require
+from trainsmart_bench.registry import RAY_SCHEDULERS, require
 from trainsmart_bench.space import Categorical, Direction, Float, SearchSpace
 from trainsmart_bench.tuners.base import Config, Tuner, derived_seed, is_failure
 
@@ -54,21 +57,82 @@ def ray_space(space: SearchSpace) -> dict[str, Any]:
     return out
 
 
+class _ASHA:
+    """Ray's ``AsyncHyperBandScheduler``, fed our epoch reports as ``on_trial_result`` calls."""
+
+    def __init__(self, mode: str, max_epochs: int | None, grace_period: int = 1,
+                 reduction_factor: float = 4) -> None:
+        from ray.tune.schedulers import AsyncHyperBandScheduler, TrialScheduler
+
+        self.max_t = int(max_epochs or 100)
+        self._continue = TrialScheduler.CONTINUE
+        self._scheduler = AsyncHyperBandScheduler(
+            time_attr="training_iteration", metric=METRIC, mode=mode, max_t=self.max_t,
+            grace_period=min(grace_period, self.max_t), reduction_factor=reduction_factor,
+            brackets=1)
+        self._live: dict[str, dict[str, float]] = {}  # ray id -> last result, while running
+
+    def on_result(self, rid: str, epoch: int, value: float) -> bool:
+        trial = SimpleNamespace(trial_id=rid)  # all the scheduler reads from a Trial
+        if rid not in self._live:
+            self._scheduler.on_trial_add(None, trial)
+        result = {"training_iteration": int(epoch), METRIC: float(value)}
+        self._live[rid] = result
+        action = self._scheduler.on_trial_result(None, trial, result)
+        if epoch >= self.max_t:  # the trial ends here anyway: that is no early stop
+            return True
+        if action != self._continue:
+            self._scheduler.on_trial_remove(None, trial)
+            del self._live[rid]
+            return False
+        return True
+
+    def finish(self, rid: str, failed: bool) -> None:
+        last = self._live.pop(rid, None)
+        if last is not None:  # still running: it completed (or failed) normally
+            trial = SimpleNamespace(trial_id=rid)
+            if failed:
+                self._scheduler.on_trial_remove(None, trial)
+            else:
+                self._scheduler.on_trial_complete(None, trial, last)
+
+    def replay(self, rid: str, curve: Sequence[float], value: float | None) -> None:
+        """Rebuild the rungs from a recorded trial (resume)."""
+        for epoch, v in enumerate(curve, start=1):
+            if not self.on_result(rid, epoch, v):
+                break
+        self.finish(rid, is_failure(value))
+
+
 class _Ray(Tuner):
     primary_import: ClassVar[str] = "ray"
     extra: ClassVar[str] = "ray"
+    pruners: ClassVar[tuple[str, ...]] = RAY_SCHEDULERS
 
     def __init__(self, space: SearchSpace, direction: Direction | str, seed: int = 0,
-                 max_epochs: int | None = None) -> None:
-        super().__init__(space, direction, seed, max_epochs)
+                 max_epochs: int | None = None, pruner: str | None = None,
+                 grace_period: int = 1, reduction_factor: float = 4) -> None:
+        super().__init__(space, direction, seed, max_epochs, pruner)
         require("ray.tune", "ray", f"tuner {self.name!r}")
         self._space = ray_space(space)
+        self._asha = (_ASHA(self.mode, max_epochs, grace_period, reduction_factor)
+                      if pruner == "asha" else None)
+        self._replayed = 0
+
+    @property
+    def max_t(self) -> int | None:
+        return self._asha.max_t if self._asha else None
 
     def _ray_id(self) -> str:
         return f"trial_{self._next_id:05d}"
 
     def _result(self, value: float | None) -> dict[str, float] | None:
         return None if is_failure(value) else {METRIC: float(value)}
+
+    def report(self, trial_id: int, epoch: int, value: float) -> bool:
+        if self._asha is None:
+            return True
+        return self._asha.on_result(self._handle(trial_id), epoch, value)
 
     def observe(self, configs: Sequence[Mapping[str, Any]],
                 values: Sequence[float | None]) -> None:
@@ -77,10 +141,17 @@ class _Ray(Tuner):
             if entry is None:  # observed without being suggested: an earlier session's trial
                 self.restore(config, value)
             else:
+                if self._asha is not None:
+                    self._asha.finish(entry[1], is_failure(value))
                 self._finish(entry[1], value)
 
     def _finish(self, rid: str, value: float | None) -> None:
-        """Tell the library that trial ``rid`` ended with ``value``."""
+        """Tell the searcher that trial ``rid`` ended with ``value``."""
+
+    def _replay_rungs(self, curve: Sequence[float], value: float | None) -> None:
+        if self._asha is not None:
+            self._replayed += 1
+            self._asha.replay(f"restored_{self._replayed:05d}", curve, value)
 
 
 class _RaySearcher(_Ray):
@@ -88,8 +159,8 @@ class _RaySearcher(_Ray):
     can hand it its earlier trials as ``points_to_evaluate`` (and replay their results)."""
 
     def __init__(self, space: SearchSpace, direction: Direction | str, seed: int = 0,
-                 max_epochs: int | None = None) -> None:
-        super().__init__(space, direction, seed, max_epochs)
+                 max_epochs: int | None = None, **options: Any) -> None:
+        super().__init__(space, direction, seed, max_epochs, **options)
         self._searcher: Any = None
         self._history: list[tuple[Config, float | None]] = []
 
@@ -123,6 +194,7 @@ class _RaySearcher(_Ray):
         if self._searcher is not None:
             raise RuntimeError(f"{self.name}: restore() must come before the first suggest()")
         self._history.append((dict(config), value))
+        self._replay_rungs(curve, value)
 
 
 class RayOptuna(_RaySearcher):
@@ -159,8 +231,8 @@ class RayRandom(_Ray):
     name: ClassVar[str] = "ray-random"
 
     def __init__(self, space: SearchSpace, direction: Direction | str, seed: int = 0,
-                 max_epochs: int | None = None) -> None:
-        super().__init__(space, direction, seed, max_epochs)
+                 max_epochs: int | None = None, **options: Any) -> None:
+        super().__init__(space, direction, seed, max_epochs, **options)
         from ray.tune.search.variant_generator import generate_variants
 
         self._generate = generate_variants
@@ -174,64 +246,6 @@ class RayRandom(_Ray):
         rid = self._ray_id()
         return self._draw(), rid
 
-
     def restore(self, config, value, curve=(), pruned=False) -> None:
         self._draw()  # the draw an uninterrupted study made for this trial
-
-
-class RayASHA(RayRandom):
-    """Random proposals, stopped early by Ray's ``AsyncHyperBandScheduler`` (ASHA)."""
-
-    name: ClassVar[str] = "ray-asha"
-    supports_pruning: ClassVar[bool] = True
-
-    def __init__(self, space: SearchSpace, direction: Direction | str, seed: int = 0,
-                 max_epochs: int | None = None, grace_period: int = 1,
-                 reduction_factor: float = 4) -> None:
-        super().__init__(space, direction, seed, max_epochs)
-        from ray.tune.schedulers import AsyncHyperBandScheduler, TrialScheduler
-
-        self.max_t = int(max_epochs or 100)
-        self._continue = TrialScheduler.CONTINUE
-        self._scheduler = AsyncHyperBandScheduler(
-            time_attr="training_iteration", metric=METRIC, mode=self.mode, max_t=self.max_t,
-            grace_period=min(grace_period, self.max_t), reduction_factor=reduction_factor,
-            brackets=1)
-        self._live: dict[str, dict[str, float]] = {}  # ray id -> last result, while running
-        self._restored = 0
-
-    def _on_result(self, rid: str, epoch: int, value: float) -> bool:
-        trial = SimpleNamespace(trial_id=rid)  # all the scheduler reads from a Trial
-        if rid not in self._live:
-            self._scheduler.on_trial_add(None, trial)
-        result = {"training_iteration": int(epoch), METRIC: float(value)}
-        self._live[rid] = result
-        action = self._scheduler.on_trial_result(None, trial, result)
-        if epoch >= self.max_t:  # the trial ends here anyway: that is no early stop
-            return True
-        if action != self._continue:
-            self._scheduler.on_trial_remove(None, trial)
-            del self._live[rid]
-            return False
-        return True
-
-    def report(self, trial_id: int, epoch: int, value: float) -> bool:
-        return self._on_result(self._handle(trial_id), epoch, value)
-
-    def _finish(self, rid: str, value: float | None) -> None:
-        last = self._live.pop(rid, None)
-        if last is not None:  # still running: it completed (or failed) normally
-            trial = SimpleNamespace(trial_id=rid)
-            if is_failure(value):
-                self._scheduler.on_trial_remove(None, trial)
-            else:
-                self._scheduler.on_trial_complete(None, trial, last)
-
-    def restore(self, config, value, curve=(), pruned=False) -> None:
-        super().restore(config, value, curve, pruned)
-        self._restored += 1
-        rid = f"restored_{self._restored:05d}"
-        for epoch, v in enumerate(curve, start=1):  # rebuild the rungs from the record
-            if not self._on_result(rid, epoch, v):
-                break
-        self._finish(rid, value)
+        self._replay_rungs(curve, value)

@@ -23,10 +23,12 @@ from typing import Any
 import numpy as np
 
 from trainsmart_bench.results.stats import Summary, bootstrap_median
+from trainsmart_bench.tuning.budget import Budget
 from trainsmart_bench.tuning.scores import (
     Pair,
     TunerScore,
     as_loss,
+    comparison_budget,
     pairwise,
     score_tuners,
     table_best,
@@ -44,6 +46,7 @@ def table_target(table: Table, quantile: float = TARGET_QUANTILE) -> float:
 def run_comparison(table: Table, tuners: Sequence[str], studies: int, trials: int,
                    store: str | Path, workers: Sequence[int] = (1,), *,
                    budget_seconds: float | None = None, budget_epochs: int | None = None,
+                   budget_unit: str = "trials",
                    params: Mapping[str, Any] | None = None, resume: bool = True, jobs: int = 1,
                    on_study: Callable[[dict[str, Any]], None] | None = None
                    ) -> dict[int, list[dict[str, Any]]]:
@@ -51,7 +54,8 @@ def run_comparison(table: Table, tuners: Sequence[str], studies: int, trials: in
     ``jobs`` > 1 the tuners' studies run in that many processes (each study is a deterministic
     function of its seed, so the results are the same; the tuners' own timings are not)."""
     kw = {"trials": trials, "store": str(store), "budget_seconds": budget_seconds,
-          "budget_epochs": budget_epochs, "params": dict(params or {}), "resume": resume}
+          "budget_epochs": budget_epochs, "budget_unit": budget_unit,
+          "params": dict(params or {}), "resume": resume}
     groups = [(w, tuner, studies) for w in workers for tuner in tuners]
     out: dict[int, list[dict[str, Any]]] = {w: [] for w in workers}
     if jobs > 1 and table.path is not None:
@@ -82,7 +86,8 @@ def _studies(table: Table | str, group: tuple[int, str, int], kw: Mapping[str, A
     for seed in range(studies):
         study = run_study(h["task"], h["backend"], tuner, kw["trials"], kw["budget_seconds"],
                           seed, h["device"], store_dir=kw["store"], params=kw["params"],
-                          budget_epochs=kw["budget_epochs"], profile=h["profile"],
+                          budget_epochs=kw["budget_epochs"], budget_unit=kw["budget_unit"],
+                          profile=h["profile"],
                           resume=kw["resume"], table=table, workers=workers)
         out.append(study.summary)
         if on_study:
@@ -98,6 +103,7 @@ class Comparison:
     metric: str
     direction: str
     target: float
+    budget: Budget
     scores: list[TunerScore]
     pairs: list[Pair]
     to_target: dict[str, dict[str, TimeToTarget]]  # unit -> tuner -> time-to-target
@@ -116,7 +122,7 @@ def compare(summaries: Sequence[Mapping[str, Any]], target: float,
     return Comparison(
         task=first["config"]["task"], table=(first.get("table") or {}).get("digest", ""),
         workers=int(first["config"].get("workers", 1)), metric=first.get("metric", "objective"),
-        direction=direction, target=float(target),
+        direction=direction, target=float(target), budget=comparison_budget(summaries),
         scores=score_tuners(summaries, alpha=alpha), pairs=pairwise(finals, alpha),
         to_target={u: time_to_target(summaries, target, u) for u in UNITS})
 

@@ -2,7 +2,9 @@
 
 ``run_parallel(study, workers, n)`` keeps ``n`` trials running: whenever one ends (or at the
 start) the tuner is asked for the next suggestion, until the budget is spent (trials started,
-seconds on the back-end's clock, epochs trained); each epoch report goes to the tuner's
+seconds on the back-end's clock, epochs trained; a running trial stops at the first epoch it
+ends past an epochs or seconds budget, so with ``n`` in flight a study may train up to ``n - 1``
+epochs past it); each epoch report goes to the tuner's
 ``report`` as it arrives, and each trial is observed when it ends, so a tuner sees results in
 the order trials finish, as with Ray Tune's or Syne Tune's asynchronous schedulers. Records
 are the ordinary loop's (``StudyRun._record``), with ``started_at`` and ``finished_at`` on the
@@ -102,10 +104,19 @@ class _Loop:
         self.running[number] = _Running(raw, config, trial_id, timings, started, now)
         self.workers.start(number, s._spec(config))  # a settings error stops the study
 
+    def _spent(self, _report: Mapping[str, Any]) -> bool:
+        """The budget is used up (with the epoch just reported): the trial stops there."""
+        c = self.study.config
+        if c.budget_seconds is not None and self.workers.now >= c.budget_seconds:
+            return True
+        epochs = sum(r.epochs for r in self.study.records) + sum(
+            r.epochs for r in self.running.values())
+        return c.budget_epochs is not None and epochs >= c.budget_epochs
+
     def _on_epoch(self, number: int, report: Mapping[str, Any]) -> bool:
         run = self.running[number]
         run.epochs += 1
-        return bool(self.study._on_epoch(run.trial_id, run.timings)(report))
+        return bool(self.study._on_epoch(run.trial_id, run.timings, self._spent)(report))
 
     def _on_done(self, number: int, result: dict[str, Any]) -> None:
         run = self.running.pop(number)

@@ -19,7 +19,38 @@ from trainsmart_bench.space import Direction
 
 DEFAULT_TRIAL_TIMEOUT = 3600.0
 SUMMARY_FILE = "study.json"
-IDENTITY = ("task", "backend", "device", "profile", "tuner", "study_seed", "params")
+IDENTITY = ("task", "backend", "device", "profile", "tuner", "pruner", "study_seed", "params")
+
+
+def legacy_tuner(name: str) -> tuple[str, str | None]:
+    """(tuner, pruner) of a name recorded before pruners were named (no ``pruner`` field):
+    ``optuna-tpe`` then carried a MedianPruner and is read as ``optuna-tpe+median``."""
+    from trainsmart_bench.registry import LEGACY_TUNERS, UnknownNameError, split_tuner
+
+    name = LEGACY_TUNERS.get(name, name)
+    try:
+        base, pruner = split_tuner(name)
+    except UnknownNameError:  # a tuner this version does not know: kept as it was
+        return name, None
+    return (f"{base}+{pruner}" if pruner else base), pruner
+
+
+def upgrade_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A study's settings (or identity fields) as this version names them: one recorded
+    before pruners were named gets its tuner's name of today (``legacy_tuner``)."""
+    out = dict(config)
+    if "pruner" not in out and isinstance(out.get("tuner"), str):
+        out["tuner"], out["pruner"] = legacy_tuner(out["tuner"])
+    return out
+
+
+def upgrade_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """``study.json`` as this version reads it (``upgrade_config`` of its settings)."""
+    out = dict(summary)
+    for key in ("config", "identity_fields"):
+        if isinstance(out.get(key), Mapping):
+            out[key] = upgrade_config(out[key])
+    return out
 
 
 @dataclass(frozen=True)
@@ -47,6 +78,7 @@ class TrialRecord(JsonRecord):
     # decisions, made while the trial waits), worker (the trial's own timings)
     timings: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    pruner: str | None = None  # the tuner's pruner or scheduler (None: it prunes nothing)
     node: dict[str, Any] = field(default_factory=dict)  # hostname, pid, ray_node_id
     threads: dict[str, Any] = field(default_factory=dict)  # pools in effect in the trial
     profile: str | None = None
@@ -58,6 +90,10 @@ class TrialRecord(JsonRecord):
     def seconds(self) -> float:
         t = self.timings
         return t.get("suggest_s", 0.0) + t.get("train_s", 0.0) + t.get("observe_s", 0.0)
+
+    @classmethod
+    def _decode(cls, data: dict[str, Any]) -> dict[str, Any]:
+        return upgrade_config(data)  # a trial recorded before pruners were named
 
 
 
@@ -78,6 +114,18 @@ class StudyConfig:
     table: str | None = None  # digest of the tuning table that answers the trials, if any
     workers: int = 1  # trials in flight (table studies simulate them)
     protocol: str | None = None  # e.g. "kfold:5": every trial cross-validated
+    budget_unit: str = "trials"  # the budget the scores are read at (tuning.budget)
+    pruner: str | None = None  # set from the tuner's name ("optuna-tpe+median" -> "median")
+
+    def __post_init__(self) -> None:
+        from trainsmart_bench.registry import UnknownNameError, split_tuner
+
+        try:
+            base, pruner = split_tuner(self.tuner)
+        except UnknownNameError:  # a tuner registered by a test or plugin: taken as named
+            return
+        object.__setattr__(self, "tuner", f"{base}+{pruner}" if pruner else base)
+        object.__setattr__(self, "pruner", pruner)
 
     @property
     def study_id(self) -> str:
@@ -119,7 +167,8 @@ def load_study(path: str | Path) -> tuple[dict[str, Any], list[TrialRecord]]:
     """A study directory's summary (``{}`` if absent) and trial records, in trial order."""
     path = Path(path)
     summary_path = path / SUMMARY_FILE
-    summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
+    summary = upgrade_summary(json.loads(summary_path.read_text())) if summary_path.is_file() \
+        else {}
     trials = [TrialRecord.from_dict(json.loads(p.read_text()))
               for p in sorted(path.glob("trial-*.json"))]
     return summary, sorted(trials, key=lambda r: r.trial)
@@ -131,7 +180,7 @@ def load_studies(store_dir: str | Path) -> list[dict[str, Any]]:
     for p in sorted(Path(store_dir).glob(f"*/{SUMMARY_FILE}")):
         d = json.loads(p.read_text())
         if d.get("kind") == "study" and d.get("state") == "finished":
-            out.append(d)
+            out.append(upgrade_summary(d))
     return out
 
 

@@ -4,10 +4,13 @@ The statistics are ``trainsmart_bench.results.stats`` (scipy), as in the report.
 turned into losses (lower is better) with the task's direction first, so every function below
 reads the same for accuracy and for RMSE.
 
+* one budget per headline (``tuning.budget``): every study of a comparison has the same kind of
+  budget (trials, epochs or seconds), the final best is the best at that budget, and the curves
+  below run along its axis (every trial; or 100 even steps up to the epochs or seconds budget);
 * final best: median over studies with a percentile-bootstrap interval (``stats``);
-* area under the best-so-far curve: the mean over trials of the best value so far, in
-  normalized units (lower is better; a tuner that finds good configs early scores lower);
-  trials before a study's first success count as the worst normalized value seen;
+* area under the best-so-far curve: the mean along the budget's axis of the best value so far,
+  in normalized units (lower is better; a tuner that finds good configs early scores lower);
+  points before a study's first success count as the worst normalized value seen;
 * normalized score, Bayesmark-style: ``(loss - optimum) / (random median - optimum)``, where
   optimum = the best final value any study of any tuner found and random median = the median
   final best of random search: 0 = the best known, 1 = as good as random search, > 1 = worse;
@@ -17,9 +20,9 @@ reads the same for accuracy and for RMSE.
   own at ``alpha`` after the adjustment;
 * regret (table studies): the final best's distance to the best validation value recorded in
   the table, in task units (0 = found the table's best configuration);
-* average rank over the budget: studies are paired by seed; at every trial of every seed the
-  tuners are ranked by best so far (ties share the average rank, no value yet ranks last), and
-  a tuner's average rank is the mean over trials and seeds (lower is better).
+* average rank over the budget: studies are paired by seed; at every point of the budget's axis
+  of every seed the tuners are ranked by best so far (ties share the average rank, no value yet
+  ranks last), and a tuner's average rank is the mean over points and seeds (lower is better).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from trainsmart_bench.results.stats import (
     mann_whitney,
     rankdata,
 )
+from trainsmart_bench.tuning.budget import Budget, axis, curve, of_config
 
 REFERENCE = "random"
 
@@ -88,14 +92,34 @@ def ranks(finals: Mapping[str, Sequence[float]], alpha: float = 0.05) -> dict[st
     return out
 
 
-def average_ranks(summaries: Sequence[Mapping[str, Any]]) -> dict[str, float]:
-    """Mean rank of best so far over trials and over seeds present for every tuner."""
+def comparison_budget(summaries: Sequence[Mapping[str, Any]]) -> Budget:
+    """The budget every study of a comparison shares (its largest amount where they differ);
+    studies with budgets in different units cannot be scored together."""
+    budgets = [of_config(s["config"]) for s in summaries]
+    units = sorted({b.unit for b in budgets})
+    if len(units) > 1:
+        raise ValueError(f"the studies' budgets are in different units ({', '.join(units)}); "
+                         "compare studies with one kind of budget")
+    amounts = [b.amount for b in budgets if b.amount is not None]
+    return Budget(units[0], max(amounts) if amounts else None)
+
+
+def _curves(summaries: Sequence[Mapping[str, Any]], unit: str) -> list[np.ndarray]:
+    """Each study's best so far (as a loss) along the budget's axis."""
     direction = summaries[0]["direction"]
+    if unit == "trials":
+        return [as_loss(s["best_so_far_trials"], direction) for s in summaries]
+    xs = axis(summaries, unit)
+    return [as_loss(curve(s, unit, xs), direction) for s in summaries]
+
+
+def average_ranks(summaries: Sequence[Mapping[str, Any]], unit: str = "trials"
+                  ) -> dict[str, float]:
+    """Mean rank of best so far along ``unit`` and over seeds present for every tuner."""
     by: dict[str, dict[int, np.ndarray]] = {}
-    for s in summaries:
-        curve = as_loss(s["best_so_far_trials"], direction)
+    for s, c in zip(summaries, _curves(summaries, unit)):
         mine = by.setdefault(s["config"]["tuner"], {})
-        mine[int(s["config"].get("study_seed", len(mine)))] = curve
+        mine[int(s["config"].get("study_seed", len(mine)))] = c
     tuners = sorted(by)
     seeds = sorted(set.intersection(*(set(v) for v in by.values())))
     if len(tuners) < 2 or not seeds:
@@ -124,6 +148,7 @@ class TunerScore:
     test: Summary  # test score of each study's best config
     regret: Summary | None = None  # table studies: distance to the table's best value
     average_rank: float | None = None  # over the budget and the seeds (lower is better)
+    budget: Budget | None = None  # what every score above was read at
 
 
 def _finite(values: np.ndarray) -> list[float]:
@@ -136,6 +161,7 @@ def score_tuners(summaries: Sequence[Mapping[str, Any]], alpha: float = 0.05,
     if not summaries:
         return []
     direction = summaries[0]["direction"]
+    budget = comparison_budget(summaries)
     by_tuner: dict[str, list[Mapping[str, Any]]] = {}
     for s in summaries:
         by_tuner.setdefault(s["config"]["tuner"], []).append(s)
@@ -147,12 +173,13 @@ def score_tuners(summaries: Sequence[Mapping[str, Any]], alpha: float = 0.05,
     ref_med = float(np.median(ref[np.isfinite(ref)])) if ref is not None and np.isfinite(
         ref).any() else math.nan
     rank = ranks({t: _finite(f) for t, f in finals.items()}, alpha)
-    curves = {t: [normalize(as_loss(s["best_so_far_trials"], direction), optimum, ref_med)
-                  for s in ss] for t, ss in by_tuner.items()}
+    along = _curves(summaries, budget.unit)
+    curves = {t: [normalize(c, optimum, ref_med) for s, c in zip(summaries, along)
+                  if s["config"]["tuner"] == t] for t in by_tuner}
     seen = [v for cs in curves.values() for c in cs for v in c if np.isfinite(v)]
     worst = max(seen) if seen else math.nan  # stands in for trials before a first success
     sign = -1.0 if direction == "max" else 1.0
-    avg = average_ranks(summaries)
+    avg = average_ranks(summaries, budget.unit)
     out = []
     for t, ss in by_tuner.items():
         aucs = [float(np.mean(np.where(np.isfinite(c), c, worst))) for c in curves[t] if len(c)]
@@ -166,6 +193,7 @@ def score_tuners(summaries: Sequence[Mapping[str, Any]], alpha: float = 0.05,
             epochs=float(np.median([s["epochs"] for s in ss])),
             test=bootstrap_median([(s.get("best") or {}).get("test_value") for s in ss]),
             regret=_regret(ss, finals[t], direction), average_rank=avg.get(t),
+            budget=budget,
         ))
     return sorted(out, key=lambda r: (r.rank, math.inf if r.normalized.median is None
                                       else r.normalized.median))

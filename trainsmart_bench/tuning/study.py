@@ -10,9 +10,12 @@ invalid suggestion, a crashed or timed-out trial: each becomes a failed record t
 against the budget, and the study goes on. ``study.json`` holds the settings while the study
 runs and its summary (best so far over trials and over seconds, library version) at the end.
 
-Budgets: ``budget_trials`` trials (failed ones included); optionally ``budget_seconds`` of study
-time (suggest + evaluation + observe, summed over sessions; no trial starts past it, the last
-one may overrun) and ``budget_epochs`` of epochs actually trained (pruned trials train fewer).
+Budgets (``tuning.budget``): ``budget_trials`` trials (failed ones included); optionally
+``budget_seconds`` of study time (suggest + evaluation + observe, summed over sessions) and
+``budget_epochs`` of epochs actually trained (pruned trials train fewer). No trial starts once
+one is spent, and the trial that spends the last epoch or second is stopped at the end of that
+epoch (recorded as stopped by the budget, not as pruned). ``budget_unit`` names the one the
+scores are read at.
 Every trial trains with the study's seed, so within a study only the configuration varies.
 
 Resume: a study directory with records continues where it stopped: each recorded trial is
@@ -34,11 +37,12 @@ from trainsmart_bench.errors import ConfigError
 from trainsmart_bench.jsonfile import atomic_write_json
 from trainsmart_bench.results.identity import differences, digest
 from trainsmart_bench.results.records import SCHEMA_VERSION, Status
-from trainsmart_bench.space import Categorical, SearchSpace
+from trainsmart_bench.space import SearchSpace
 from trainsmart_bench.tasks import resolve_task
 from trainsmart_bench.tasks.spec import TaskSpec
 from trainsmart_bench.training.protocols import folds
 from trainsmart_bench.tuners.base import Tuner
+from trainsmart_bench.tuning.budget import trial_epochs
 from trainsmart_bench.tuning.records import (
     DEFAULT_TRIAL_TIMEOUT,
     IDENTITY,
@@ -68,15 +72,6 @@ def tuning_space(task: TaskSpec, pinned: Mapping[str, Any]) -> SearchSpace:
     return SearchSpace(params)
 
 
-def _max_epochs(space: SearchSpace, resolved: Mapping[str, Any]) -> int | None:
-    p = space.params.get("epochs")
-    if isinstance(p, Categorical):
-        return int(max(p.choices))
-    if p is not None:
-        return int(p.high)
-    return int(resolved["epochs"]) if "epochs" in resolved else None
-
-
 def run_study(
     task: str, backend: str, tuner_name: str, budget_trials: int,
     budget_seconds: float | None = None, study_seed: int = 0, device: str = "cpu",
@@ -87,6 +82,7 @@ def run_study(
     evaluator: Evaluator | None = None, tuner_options: Mapping[str, Any] | None = None,
     on_trial: Callable[[TrialRecord], None] | None = None,
     table: Any = None, workers: int = 1, protocol: str | None = None,
+    budget_unit: str = "trials",
 ) -> Study:
     """Run (or resume) one study; returns its summary and trial records.
 
@@ -98,9 +94,12 @@ def run_study(
     """
     if budget_trials < 1:
         raise ConfigError("a study needs a budget of at least one trial")
+    limits = {"trials": budget_trials, "epochs": budget_epochs, "seconds": budget_seconds}
+    if limits.get(budget_unit) is None:
+        raise ConfigError(f"a study whose budget is in {budget_unit!r} needs that limit set")
     config = StudyConfig(task, backend, tuner_name, int(study_seed), device, profile,
                          dict(params or {}), int(budget_trials), budget_seconds, budget_epochs,
-                         float(timeout), int(threads))
+                         float(timeout), int(threads), budget_unit=budget_unit)
     if protocol and protocol != "holdout":
         if table is not None or workers != 1:
             raise ConfigError("--protocol cross-validates real trials one at a time; it does "
@@ -217,7 +216,7 @@ class StudyRun:
                  tuner_options: dict[str, Any], on_trial: Callable | None) -> None:
         self.config = config
         self.task = resolve_task(config.task)
-        resolved = self.task.resolve(config.profile, **config.params)  # checks the pinned names
+        self.task.resolve(config.profile, **config.params)  # checks the pinned names
         self.space = tuning_space(self.task, config.params)
         self.path = store / config.study_id
         self.data_dir, self.on_trial = data_dir, on_trial
@@ -225,7 +224,8 @@ class StudyRun:
 
         self.tuner: Tuner = create_tuner(
             config.tuner, self.space, self.task.direction, config.study_seed,
-            max_epochs=_max_epochs(self.space, resolved.params), **tuner_options)
+            max_epochs=trial_epochs(self.task, config.profile, config.params),
+            **tuner_options)
         self.library = {"import": self.tuner.primary_import,
                         "version": self.tuner.library_version()}
         if not resume:  # start afresh: an earlier study's records must not mix with this one
@@ -318,22 +318,39 @@ class StudyRun:
         if isinstance(asked, TrialRecord):
             return asked
         raw, config, trial_id, timings = asked
+        epochs, seconds, t0 = (sum(r.epochs for r in self.records),
+                               sum(r.seconds for r in self.records), time.perf_counter())
+        c = self.config
+
+        def spent(report: Mapping[str, Any]) -> bool:
+            return ((c.budget_epochs is not None and epochs + int(report["epoch"])
+                     >= c.budget_epochs) or (c.budget_seconds is not None and
+                                             seconds + time.perf_counter() - t0
+                                             >= c.budget_seconds))
+
         result = evaluator(self._spec(config), self.config.timeout,
-                           self._on_epoch(trial_id, timings))
+                           self._on_epoch(trial_id, timings, spent))
         if result.get("status") == "skipped":
             raise ConfigError(f"{self.config.study_id}: the trial cannot run here: "
                               f"{result.get('error')}")
         timings["train_s"] = float(result.get("wall_s", 0.0))
         return self._record(number, raw, config, result, timings, started)
 
-    def _on_epoch(self, trial_id: int, timings: dict[str, float]) -> EpochFn:
+    def _on_epoch(self, trial_id: int, timings: dict[str, float],
+                  spent: Callable[[Mapping[str, Any]], bool] | None = None) -> EpochFn:
+        """The answer to each epoch report: the tuner's pruning decision, then the budget
+        (``spent(report)``: the budget is used up with this epoch, so the trial stops)."""
         def on_epoch(report: Mapping[str, Any]) -> bool:
-            if not self.tuner.supports_pruning:
-                return True
-            t = time.perf_counter()
-            keep = self.tuner.report(trial_id, int(report["epoch"]), float(report["value"]))
-            timings["report_s"] += time.perf_counter() - t
-            return bool(keep)
+            keep = True
+            if self.tuner.supports_pruning:
+                t = time.perf_counter()
+                keep = bool(self.tuner.report(trial_id, int(report["epoch"]),
+                                              float(report["value"])))
+                timings["report_s"] += time.perf_counter() - t
+            if keep and spent is not None and spent(report):
+                timings["budget_stop"] = True
+                return False
+            return keep
 
         return on_epoch
 
@@ -374,6 +391,8 @@ class StudyRun:
             error = f"{error}\n{observe_error}" if error else observe_error
         reported = [float(v) for v in result.get("reported", [])]
         worker_t = result.get("timings") or {}
+        if timings.pop("budget_stop", False) and worker_t.get("stopped_by") == "pruned":
+            worker_t = {**worker_t, "stopped_by": "budget"}  # the budget ran out, no pruner
         return self._make(
             number, status, config, started, value=value, test_value=metrics.get(self.task.metric),
             epochs=int(metrics.get("epochs_trained", len(reported)) if status is Status.OK
@@ -395,4 +414,5 @@ class StudyRun:
         c = self.config
         return TrialRecord(study_id=c.study_id, trial=number, tuner=c.tuner, task=c.task,
                            backend=c.backend, device=c.device, study_seed=c.study_seed,
-                           status=status, config=config, profile=c.profile, started=started, **kw)
+                           status=status, config=config, profile=c.profile, started=started,
+                           pruner=c.pruner, **kw)

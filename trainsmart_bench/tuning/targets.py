@@ -22,25 +22,15 @@ from typing import Any
 
 import numpy as np
 
-UNITS = ("trials", "epochs", "seconds")
+from trainsmart_bench.tuning.budget import UNITS, points  # noqa: F401 - UNITS re-exported
+
 TAU_MAX = 4.0  # AlgoPerf's largest ratio
-
-
-def _points(summary: Mapping[str, Any], unit: str) -> list[tuple[float, float | None]]:
-    if unit == "trials":
-        return [(i + 1.0, b) for i, b in enumerate(summary["best_so_far_trials"])]
-    if unit == "epochs":
-        return [(float(x), b) for x, b in summary.get("best_so_far_epochs", [])]
-    if unit == "seconds":
-        pts = summary.get("best_so_far_wallclock") or summary["best_so_far_seconds"]
-        return [(float(x), b) for x, b in pts]
-    raise ValueError(f"unit {unit!r}: one of {UNITS}")
 
 
 def budget_to_target(summary: Mapping[str, Any], target: float, unit: str) -> float:
     """When the study's best so far first meets ``target`` (inf if it never does)."""
     maximize = summary["direction"] == "max"
-    for x, best in _points(summary, unit):
+    for x, best in points(summary, unit):
         if best is not None and (best >= target if maximize else best <= target):
             return x
     return math.inf
