@@ -91,14 +91,14 @@ class TableStudy:
     def track_table_regret(self, results, tuner):
         return self.result["regret"]
 
-    track_table_regret.unit = tuning.TABLE_METRICS["regret"]
+    track_table_regret.unit = tuning.table_unit("regret", TABLE)
 
     def track_table_trials_to_target(self, results, tuner):
         return self.result["trials_to_target"]
 
-    track_table_trials_to_target.unit = tuning.TABLE_METRICS["trials_to_target"]
+    track_table_trials_to_target.unit = tuning.table_unit("trials_to_target", TABLE)
 
     def track_table_seconds_to_target(self, results, tuner):
         return self.result["seconds_to_target"]
 
-    track_table_seconds_to_target.unit = tuning.TABLE_METRICS["seconds_to_target"]
+    track_table_seconds_to_target.unit = tuning.table_unit("seconds_to_target", TABLE)

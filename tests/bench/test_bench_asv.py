@@ -31,14 +31,14 @@ TRAINING = {
     "PeakDeviceMemory.track_peak_device_memory": "bytes",
 }
 TUNING = {
-    "BestValue.track_best_val": "objective",
-    "TestValue.track_test_value": "objective",
+    "BestValue.track_best_val": "objective (budget 3 trials)",  # the smoke profile's budget
+    "TestValue.track_test_value": "objective (budget 3 trials)",
     "TunerTime.track_tuner_time": "seconds",
     "StudyTime.track_study_time": "seconds",
     "TunerOverhead.track_overhead_per_trial": "seconds",
-    "TableStudy.track_table_regret": "objective",
-    "TableStudy.track_table_trials_to_target": "trials",
-    "TableStudy.track_table_seconds_to_target": "simulated seconds",
+    "TableStudy.track_table_regret": "objective (budget 50 trials)",
+    "TableStudy.track_table_trials_to_target": "trials (budget 50 trials)",
+    "TableStudy.track_table_seconds_to_target": "simulated seconds (budget 50 trials)",
 }
 EXPECTED = {**{f"bench_training.{k}": u for k, u in TRAINING.items()},
             **{f"bench_tuning.{k}": u for k, u in TUNING.items()},

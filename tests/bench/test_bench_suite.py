@@ -204,3 +204,26 @@ def test_a_cross_validated_cell_runs_every_fold_and_reports_their_mean(tmp_path,
     value = suite.metric_value(str(tmp_path), "accuracy", "digits-mlp+kfold:3", "torch", "cpu")
     assert value == pytest.approx(sum(r.value("accuracy") for r in records) / 3)
     assert len(list(tmp_path.glob("*.json"))) == 3  # trained once, read by every metric
+
+
+def test_table_studies_use_tune_s_budget_rule_and_say_it(monkeypatch):
+    """The asv table studies read their scores at `trainsmart tune`'s default budget: trials
+    while the profile's tuners all prune alike, else as many epochs as 50 unpruned trials
+    train."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from trainsmart_bench.bench import tuning
+    from trainsmart_bench.tuning.budget import Budget
+
+    table = Path(__file__).resolve().parents[2] / "benchmarks/tables/digits-mlp-torch.json.gz"
+    base = tuning.current_profile()
+    monkeypatch.setattr(tuning, "current_profile", lambda: replace(base, tuners=("random",)))
+    assert tuning.table_budget(table)[0] == Budget("trials", 50)
+    assert tuning.table_unit("regret", table) == "objective (budget 50 trials)"
+    monkeypatch.setattr(tuning, "current_profile",
+                        lambda: replace(base, tuners=("random", "optuna-tpe+median")))
+    budget, limits = tuning.table_budget(table)
+    assert budget == Budget("epochs", 50 * 30) and limits["budget_epochs"] == 1500
+    assert tuning.table_unit("seconds_to_target", table) == (
+        "simulated seconds (budget 1500 epochs)")

@@ -47,7 +47,8 @@ def test_finished_summaries_are_used_and_running_ones_rebuilt(tune_root):
     assert all(b is None or b >= a for a, b in zip(running.curve, running.curve[1:])
                if a is not None)
     assert {v.not_ok for v in views if v.tuner == "random"} == {1}
-    assert all(v.group == "digits-mlp \u00b7 torch \u00b7 cpu" for v in views)
+    assert {v.group for v in views} == {
+        "digits-mlp \u00b7 torch \u00b7 cpu \u00b7 budget 20 trials"}
 
 
 def test_incomplete_records_become_problems():
@@ -73,7 +74,10 @@ def test_section_scores_tuners(tune_root):
     html, problems = tuning_section(load([tune_root]).tuning)
     assert problems == []
     assert "1 unfinished study appears in the charts only" in html
-    assert html.count("<svg class=\"chart\"") == 2 and "best so far vs seconds" in html
+    assert html.count("<svg class=\"chart\"") == 3 and "best so far vs seconds" in html
+    # every table and chart says the budget its studies had; the by-trials view is labelled
+    assert "Scores at a budget of 20 trials per study" in html
+    assert "by trials, budget 20 trials" in html and "by epochs, budget 20 trials" in html
     rows = dict(re.findall(r'<tr><th scope="row">([^<]+)</th><td class="num">(\d+)</td>', html))
     assert rows == {"optuna-tpe": "3", "random": "3"}  # the running study is not scored
     assert html.index(">optuna-tpe<") < html.index(">random<")  # better rank listed first

@@ -52,3 +52,37 @@ def test_tune_table_keeps_names_whole_at_80_columns(tmp_path, capsys, monkeypatc
     assert max(len(line) for line in lines) <= 80 and "…" not in out
     for name in ("hyperopt-tpe", "random", "best (val)", "normalized", "overhead/trial"):
         assert name in out, name
+
+
+def test_tune_budget_defaults_to_epochs_when_the_tuners_prune_differently(tmp_path, capsys,
+                                                                           monkeypatch):
+    """random prunes nothing and ray-asha stops trials early: compared per trial ASHA would
+    look worse than it is, so the default budget is epochs, as many as 2 unpruned trials
+    train; every score says which budget it used."""
+    pytest.importorskip("ray")
+    monkeypatch.setenv("COLUMNS", "200")
+    rc = main(["tune", "--task", "synthetic", "--backend", "none", "--tuner", "random,ray-asha",
+               "--trials", "2", "--budget", "epochs", "--studies", "1", "--threads", "1",
+               "--set", "epochs=3", "--results", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert rc == 0 and "budget 6 epochs per study (epochs:6)" in out
+    assert "ray-random+asha" in out  # the name says what ran
+    summaries = [json.loads(p.read_text()) for p in tmp_path.glob("*/study.json")]
+    assert {s["config"]["tuner"] for s in summaries} == {"random", "ray-random+asha"}
+    for s in summaries:
+        assert s["config"]["budget_unit"] == "epochs" and s["epochs"] == 6
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--budget", "minutes:3"], "the unit is one of"),
+    (["--budget", "trials:0"], "positive whole number"),
+    (["--budget", "trials:5", "--epochs-budget", "9"], "both set the budget"),
+    (["--trials", "0"], "at least 1"),
+    (["--tuner", "random+median"], "unknown tuner 'random+median'"),
+])
+def test_tune_refuses_a_bad_budget_or_name_before_training(tmp_path, capsys, flags, message):
+    args = ["tune", "--task", "synthetic", "--backend", "none", "--tuner", "random",
+            "--studies", "1", "--results", str(tmp_path), *flags]
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())

@@ -238,3 +238,32 @@ def test_a_cross_validated_study_scores_each_trial_by_its_mean_over_folds(tmp_pa
         per_fold = [f["best_val"] for f in folds]
         assert len(set(per_fold)) > 1  # three different held-out folds
         assert trial.value == pytest.approx(sum(per_fold) / 3)
+
+
+def test_records_from_before_pruners_were_named_read_as_what_they_ran(tmp_path):
+    """Before pruners were named, 'optuna-tpe' carried a MedianPruner: such records (no
+    'pruner' field) are read as optuna-tpe+median, and today's plain optuna-tpe does not
+    resume them."""
+    pytest.importorskip("optuna")
+    from trainsmart_bench.tuning.records import load_studies
+
+    s = study(tmp_path / "new", "optuna-tpe+median", 3, params=PINNED)
+    old = tmp_path / "old" / s.path.name.replace("optuna-tpe+median", "optuna-tpe")
+    old.mkdir(parents=True)
+    for p in s.path.glob("*.json"):  # as the earlier version wrote them
+        d = json.loads(p.read_text())
+        for part in (d, d.get("config"), d.get("identity_fields")):
+            if isinstance(part, dict) and "tuner" in part:
+                part["tuner"] = "optuna-tpe"
+                part.pop("pruner", None)
+        (old / p.name).write_text(json.dumps(d))
+    (summary,) = load_studies(tmp_path / "old")
+    assert summary["config"]["tuner"] == "optuna-tpe+median"
+    assert summary["config"]["pruner"] == "median"
+    _, trials = load_study(old)
+    assert {(t.tuner, t.pruner) for t in trials} == {("optuna-tpe+median", "median")}
+    with pytest.raises(ConfigError, match="other settings.*pruner"):
+        study(tmp_path / "old", "optuna-tpe", 4, params=PINNED)
+    plain = study(tmp_path / "plain", "optuna-tpe", 3, params=PINNED)
+    assert plain.summary["config"]["pruner"] is None
+    assert plain.summary["identity_fields"]["pruner"] is None and plain.summary["pruned"] == 0

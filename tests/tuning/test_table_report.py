@@ -37,9 +37,10 @@ def test_the_report_labels_table_studies_apart_from_trained_ones(table_studies):
     assert f"table {table.digest[:8]} · W=3" in text
     assert text.count("tuning table") >= 2 and f"Answered from tuning table {table.digest}" in text
     assert "regret ↓" in text and "average rank ↓" in text
-    trained_group = re.search(r"synthetic · none · cpu (?!·)", text)
+    trained_group = re.search(r"synthetic · none · cpu · budget", text)
     assert trained_group  # the trained study is its own group, without a table
-    assert "Time to target" in text and "Performance profiles over 1 table(s)" in text
+    assert "Time to target" in text and "Performance profiles over 1 table(s), budget" in text
+    assert re.search(r"Time to target \(validation [^)]*\) within a budget of \d+ trials", text)
 
 
 def test_time_to_target_and_workers_from_the_summaries(table_studies):

@@ -5,8 +5,13 @@ A study (``trainsmart_bench.tuning.study.run_study``: every trial in its own pro
 asv run and cell, in the memo directory of ``setup_cache``; every metric reads its summary.
 Tuners whose library is missing, and tasks whose dataset is not cached, are skipped (n/a).
 
-Table studies (``table_comparison``): ``TABLE_STUDIES`` studies of ``TABLE_TRIALS`` trials per
-tuner on the table the asv module names (the committed
+Every score is read at a budget, and its unit says which: a real study's is the profile's
+``budget_trials`` trials; a table study's is ``TABLE_TRIALS`` trials, or, where the profile's
+tuners do not all prune alike, as many epochs as ``TABLE_TRIALS`` unpruned trials train
+(``tuning.budget.default_budget``), the same rule as ``trainsmart tune``.
+
+Table studies (``table_comparison``): ``TABLE_STUDIES`` studies per tuner at that budget on
+the table the asv module names (the committed
 ``benchmarks/tables/digits-mlp-torch.json.gz``; ``$TRAINSMART_TABLE`` overrides it), answered
 in-process from the table (``tuning.compare``); a missing table is n/a.
 """
@@ -102,13 +107,41 @@ def overhead_per_trial(tuner: str) -> float:
 
 
 def unit(metric: str) -> str:
-    return STUDY_METRICS[metric][1]
+    """The metric's unit, with the budget its value was read at where it is a score."""
+    base = STUDY_METRICS[metric][1]
+    if metric in ("best_val", "test_value"):
+        return f"{base} (budget {current_profile().budget_trials} trials)"
+    return base
 
 
 ENV_TABLE = "TRAINSMART_TABLE"
 TABLE_STUDIES, TABLE_TRIALS = 10, 50
-TABLE_METRICS = {"regret": "objective", "trials_to_target": "trials",
-                 "seconds_to_target": "simulated seconds"}
+TABLE_UNITS = {"regret": "objective", "trials_to_target": "trials",
+               "seconds_to_target": "simulated seconds"}
+
+
+def table_budget(table: str | Path | None = None) -> Any:
+    """(budget, study limits) of the table studies: ``trainsmart tune``'s default for the
+    profile's tuners (epochs when they do not all prune alike)."""
+    from trainsmart_bench.tasks import resolve_task
+    from trainsmart_bench.tuning.budget import Budget, caps, default_budget, trial_epochs
+    from trainsmart_bench.tuning.table import Table
+
+    path = Path(os.environ.get(ENV_TABLE) or table or "")
+    if not path.is_file():  # no table: its benchmarks are n/a (see table_comparison)
+        budget = Budget("trials", TABLE_TRIALS)
+        return budget, caps(budget, None)
+    h = Table.load(path).header
+    budget = default_budget(list(current_profile().tuners), TABLE_TRIALS).resolved(
+        TABLE_TRIALS, trial_epochs(resolve_task(h["task"]), h["profile"], {}))
+    return budget, caps(budget, None)
+
+
+def table_unit(metric: str, table: str | Path | None = None) -> str:
+    """A table metric's unit with the budget it was read at, e.g. 'objective (budget 50
+    trials)'."""
+    budget, _ = table_budget(table)
+    return f"{TABLE_UNITS[metric]} (budget {budget.label(simulated=True)})"
 
 
 def table_comparison(tuner: str, table: str | Path) -> dict[str, float]:
@@ -123,8 +156,11 @@ def table_comparison(tuner: str, table: str | Path) -> dict[str, float]:
     if not path.is_file():
         raise NotImplementedError(f"no tuning table at {path} (trainsmart table build)")
     table = Table.load(path)
+    _, limits = table_budget(path)
     with _skip_missing_library(), tempfile.TemporaryDirectory() as store:
-        groups = run_comparison(table, [tuner], TABLE_STUDIES, TABLE_TRIALS, store)
+        groups = run_comparison(table, [tuner], TABLE_STUDIES, limits["budget_trials"], store,
+                                budget_epochs=limits.get("budget_epochs"),
+                                budget_unit=limits["budget_unit"])
     c = compare(groups[1], table.quantile(TARGET_QUANTILE))
     (score,) = c.scores
 

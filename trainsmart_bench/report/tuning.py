@@ -112,6 +112,32 @@ def table_of(s: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return t if isinstance(t, Mapping) and isinstance(t.get("digest"), str) else None
 
 
+def budget_label(s: Mapping[str, Any]) -> str:
+    """The study's budget in words ("50 trials", "1000 epochs", "60 simulated s")."""
+    from trainsmart_bench.tuning.budget import of_config
+
+    return of_config(s["config"]).label(simulated=table_of(s) is not None)
+
+
+def by_epochs(views: Sequence[StudyView], e_max: float, points: int = 60) -> Band:
+    """Best so far at evenly spaced epoch counts (epochs trained by the study so far)."""
+    pts = [tuple((float(p[0]), num(p[1])) for p in v.summary.get("best_so_far_epochs", [])
+                 if isinstance(p, (list, tuple)) and len(p) == 2) for v in views]
+    return _along(pts, e_max, points, len(views))
+
+
+def _along(per_study: Sequence[Sequence[tuple[float, float | None]]], x_max: float,
+           points: int, n: int) -> Band:
+    grid = np.linspace(0.0, x_max, points + 1)[1:] if x_max > 0 else np.array([])
+    cols: list[list[float]] = [[] for _ in grid]
+    for pts in per_study:
+        for i, x in enumerate(grid):
+            done = [b for s, b in pts if s <= x and b is not None]
+            if done:
+                cols[i].append(done[-1])
+    return band(grid, cols, (n + 1) // 2)
+
+
 def _view(sid: str, s: Mapping[str, Any]) -> StudyView:
     cfg = s["config"]
     group = (f"{cfg['task']}{'@' + str(cfg['profile']) if cfg.get('profile') else ''} \u00b7 "
@@ -121,6 +147,7 @@ def _view(sid: str, s: Mapping[str, Any]) -> StudyView:
         workers = int(num(cfg.get("workers")) or 1)
         group += f" \u00b7 table {table['digest'][:8]}" + (f" \u00b7 W={workers}"
                                                            if workers > 1 else "")
+    group += f" \u00b7 budget {budget_label(s)}"  # scores are read at one budget
     counts = s.get("status_counts") if isinstance(s.get("status_counts"), Mapping) else {}
     clock = s.get("best_so_far_wallclock") if table else None  # simulated: no tuner seconds
     seconds = tuple((float(p[0]), num(p[1])) for p in (clock or s["best_so_far_seconds"])
@@ -183,11 +210,4 @@ def by_trial(views: Sequence[StudyView]) -> Band:
 
 def by_time(views: Sequence[StudyView], t_max: float, points: int = 60) -> Band:
     """Best so far at evenly spaced study times: the last value reached by then."""
-    grid = np.linspace(0.0, t_max, points + 1)[1:] if t_max > 0 else np.array([])
-    cols: list[list[float]] = [[] for _ in grid]
-    for v in views:
-        for i, t in enumerate(grid):
-            done = [b for s, b in v.seconds if s <= t and b is not None]
-            if done:
-                cols[i].append(done[-1])
-    return band(grid, cols, (len(views) + 1) // 2)
+    return _along([v.seconds for v in views], t_max, points, len(views))

@@ -60,7 +60,10 @@ def time_to_target_table(views: Sequence[StudyView]) -> str:
             f'<td class="num">{_fmt(per[u][t].median)} <span class="ci">{per[u][t].reached}/'
             f"{per[u][t].studies} reached</span></td>" for u, _ in UNITS) + "</tr>"
         for t in sorted(per["trials"]))
-    return (f"<h4>Time to target (validation {fmt_num(target, 4)}, the table's best 5%)</h4>"
+    from trainsmart_bench.report.tuning import budget_label
+
+    return (f"<h4>Time to target (validation {fmt_num(target, 4)}, the table's best 5%) "
+            f"within a budget of {esc(budget_label(views[0].summary))}</h4>"
             '<div class="table-wrap"><table class="results"><thead><tr><th scope="col">tuner'
             f"</th>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
             '<p class="note">Median over studies of the budget spent when the best so far first '
@@ -83,6 +86,16 @@ def per_task_times(groups: Mapping[str, Sequence[StudyView]], unit: str
 
 
 def profiles_section(groups: Mapping[str, Sequence[StudyView]]) -> str:
+    """One profile per budget: a table studied under two budgets is two comparisons."""
+    from trainsmart_bench.report.tuning import budget_label
+
+    by_budget: dict[str, dict[str, Sequence[StudyView]]] = {}
+    for g, views in groups.items():
+        by_budget.setdefault(budget_label(views[0].summary), {})[g] = views
+    return "".join(_profiles(budget, gs) for budget, gs in sorted(by_budget.items()))
+
+
+def _profiles(budget: str, groups: Mapping[str, Sequence[StudyView]]) -> str:
     from trainsmart_bench.tuning.targets import TAU_MAX, profile_score, profiles
 
     per = {u: per_task_times(groups, u) for u, _ in UNITS}
@@ -92,13 +105,15 @@ def profiles_section(groups: Mapping[str, Sequence[StudyView]]) -> str:
     tuners = sorted(prof["seconds"])
     st = styles(tuners)
     chart = line_chart([Series(t, st[t], tuple(prof["seconds"][t])) for t in tuners],
-                       "performance profiles: simulated seconds to target", "tau (ratio to the "
+                       f"performance profiles, budget {budget}: simulated seconds to target",
+                       "tau (ratio to the "
                        "fastest tuner)", "share of tables within tau")
     head = "".join(f'<th scope="col" class="num">by {esc(h)}</th>' for _, h in UNITS)
     rows = "".join(f'<tr><th scope="row">{esc(t)}</th>' + "".join(
         f'<td class="num">{profile_score(prof[u][t]):.3f}</td>' for u, _ in UNITS) + "</tr>"
         for t in tuners)
-    return (f'<h3>Performance profiles over {len(per["seconds"])} table(s)</h3>'
+    return (f'<h3>Performance profiles over {len(per["seconds"])} table(s), budget '
+            f"{esc(budget)} per study</h3>"
             f"<figure>{chart}<figcaption>rho(tau): the share of tables on which a tuner's median "
             "time-to-target is within tau times the fastest tuner's.</figcaption>"
             f"{legend([(t, st[t]) for t in tuners], line=True)}</figure>"

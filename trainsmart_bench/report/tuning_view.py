@@ -10,7 +10,16 @@ from trainsmart_bench.report.charts import Series, Style, styles
 from trainsmart_bench.report.fmt import DASH, esc, fmt_num, fmt_seconds
 from trainsmart_bench.report.model import Problem
 from trainsmart_bench.report.plots import legend, line_chart
-from trainsmart_bench.report.tuning import Band, StudyView, by_time, by_trial, studies, table_of
+from trainsmart_bench.report.tuning import (
+    Band,
+    StudyView,
+    budget_label,
+    by_epochs,
+    by_time,
+    by_trial,
+    studies,
+    table_of,
+)
 from trainsmart_bench.report.tuning_targets import (
     profiles_section,
     table_note,
@@ -64,8 +73,10 @@ def _table(views: Sequence[StudyView]) -> str:
     heads = (*HEADS[:3], *(TABLE_HEADS if tabled else ()), *HEADS[3:])
     head = "".join(f'<th scope="col"{" class=num" if i else ""}>{h}</th>'
                    for i, h in enumerate(heads))
-    return (f'{note}<div class="table-wrap"><table class="results"><thead><tr>{head}</tr>'
-            f"</thead><tbody>{body}</tbody></table></div>")
+    caption = (f"<caption>Scores at a budget of {esc(budget_label(views[0].summary))} per "
+               "study</caption>")
+    return (f'{note}<div class="table-wrap"><table class="results">{caption}<thead><tr>{head}'
+            f"</tr></thead><tbody>{body}</tbody></table></div>")
 
 
 def _series(bands: Mapping[str, Band], st: Mapping[str, Style]) -> list[Series]:
@@ -78,17 +89,24 @@ def _charts(group: str, views: Sequence[StudyView]) -> str:
     st = styles(tuners)
     per = {t: [v for v in views if v.tuner == t] for t in tuners}
     t_max = max((s for v in views for s, _ in v.seconds), default=0.0)
+    e_max = max((float(p[0]) for v in views for p in v.summary.get("best_so_far_epochs", [])),
+                default=0.0)
     label = f"best so far ({views[0].direction})"
+    budget = budget_label(views[0].summary)
     a = line_chart(_series({t: by_trial(vs) for t, vs in per.items()}, st),
-                   f"{group}: best so far vs trials", "trial", label)
+                   f"by trials, budget {budget}: best so far vs trials", "trial", label)
+    e = line_chart(_series({t: by_epochs(vs, e_max) for t, vs in per.items()}, st),
+                   f"by epochs, budget {budget}: best so far vs epochs trained", "epochs "
+                   "trained (pruned trials count the epochs they ran)", label)
     clock = ("simulated seconds (recorded epoch times)" if table_of(views[0].summary)
              else "study seconds (suggest + train + observe)")
     b = line_chart(_series({t: by_time(vs, t_max) for t, vs in per.items()}, st),
-                   f"{group}: best so far vs seconds", clock, label)
+                   f"by seconds, budget {budget}: best so far vs seconds", clock, label)
     leg = legend([(t, st[t]) for t in tuners], line=True)
     cap = "median over studies (line) and inter-quartile range (band)"
-    return "".join(f"<figure>{c}<figcaption>Best so far vs {w}: {cap}.</figcaption>{leg}</figure>"
-                   for c, w in ((a, "trials"), (b, "seconds")) if c)
+    return "".join(f"<figure>{c}<figcaption>Best so far vs {w}, studies with a budget of "
+                   f"{esc(budget)}: {cap}.</figcaption>{leg}</figure>"
+                   for c, w in ((a, "trials"), (e, "epochs"), (b, "seconds")) if c)
 
 
 def _group(group: str, views: Sequence[StudyView]) -> str:
@@ -121,7 +139,10 @@ def tuning_section(records: list[dict[str, Any]]) -> tuple[str, list[Problem]]:
             "Holm-adjusted over all pairs, p&lt;0.05). <b>Normalized score</b>: (final \u2212 "
             "best known) / (random search's median final \u2212 best known): 0 = the best any "
             "study found, 1 = as good as random search. <b>Area under best-so-far</b>: its mean "
-            "over trials in normalized units. <b>Overhead</b>: suggest + observe + report per "
+            "along the budget's axis in normalized units. <b>Budget</b>: every study of a group "
+            "gets the same one, in trials, epochs trained (a pruned trial costs only the epochs "
+            "it ran) or seconds, and the scores are read at it; the charts show best so far "
+            "along all three axes. <b>Overhead</b>: suggest + observe + report per "
             "trial. Intervals: 95% bootstrap. Groups marked <b>tuning table</b> were answered "
             "from recorded runs (<code>trainsmart tune --table</code>), not trained.</p>"
             f"{body}</section>", problems)
