@@ -28,7 +28,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from trainsmart_bench.backends import keras_models
+from trainsmart_bench.backends import keras_models, user_models
 from trainsmart_bench.backends.arch import ADAM_BETAS, ADAM_EPS, arch_for
 from trainsmart_bench.backends.base import Backend, TaskData
 from trainsmart_bench.mode import EAGER, Mode, precision_unavailable
@@ -98,7 +98,9 @@ class KerasAdapter(Backend):
                 "process: run each backend in a fresh process)")
         if device not in DEVICES:
             raise NotImplementedError(f"{self.name} runs on {DEVICES}, not {device!r}")
-        if task.spec.model.kind not in keras_models.BUILDERS:
+        if user_models.is_user(task):
+            user_models.builder(task, "keras")  # none: a recorded skip
+        elif task.spec.model.kind not in keras_models.BUILDERS:
             raise NotImplementedError(f"{self.name} has no model kind {task.spec.model.kind!r}")
 
     def check_mode(self, mode: Mode, device: str) -> None:
@@ -127,24 +129,39 @@ class KerasAdapter(Backend):
         return keras.optimizers.Adam(**kwargs)
 
     def build(self, task: ResolvedTask, data: TaskData) -> KerasState:
+        if user_models.is_user(task):  # one model definition, the same on every Keras backend
+            classification = task.spec.is_classification
+            with self.device_scope(), dtype_policy(self.mode.precision):
+                model = user_models.build(task, data, "keras", keras.Model, "a keras.Model")
+            return self._compile(task, model, [model], classification)
         arch = arch_for(task, data)
         with self.device_scope(), dtype_policy(self.mode.precision):
             model, weighted = keras_models.build_model(arch)
+        return self._compile(task, model, weighted, arch.classification)
+
+    def _compile(self, task: ResolvedTask, model: keras.Model, weighted: list,
+                 classification: bool) -> KerasState:
         wd = float(task.get("weight_decay", 0.0) or 0.0)
         optimizer = self.optimizer(
             learning_rate=float(task["lr"]), beta_1=ADAM_BETAS[0], beta_2=ADAM_BETAS[1],
             epsilon=self.adam_epsilon, weight_decay=wd or None,
         )
         loss = (keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-                if arch.classification else keras.losses.MeanSquaredError())
+                if classification else keras.losses.MeanSquaredError())
         model.compile(optimizer=optimizer, loss=loss, jit_compile=self.mode.compiled)
-        return KerasState(model, weighted, arch.classification,
-                          self.inference(model, arch.classification))
+        return KerasState(model, weighted, classification, self.inference(model, classification))
 
     def inference(self, model: keras.Model, classification: bool) -> Callable:
         """One batch -> probabilities (softmax in float32) or predictions, run the way the
         mode runs training (``predict_on_batch`` of a model sharing the trained layers)."""
-        out = model.output
+        try:
+            out = model.output
+        except (AttributeError, ValueError):  # a subclassed user model has no graph output
+            def call(xb: Any) -> Any:
+                out = keras.ops.cast(model(xb, training=False), "float32")
+                return keras.ops.softmax(out, axis=-1) if classification else out
+
+            return call
         if classification:
             out = layers.Softmax(dtype="float32")(out)
         infer = keras.Model(model.input, out)
@@ -175,7 +192,15 @@ class KerasAdapter(Backend):
         with self.device_scope():
             outs = [keras.ops.convert_to_numpy(state.infer(x[start:start + batch_size]))
                     for start in range(0, max(1, len(x)), batch_size)]  # empty x: (0, ...)
-        return np.concatenate(outs).astype(np.float32, copy=False)
+        out = np.concatenate(outs).astype(np.float32, copy=False)
+        if not state.classification and out.ndim == 2 and out.shape[1] == 1:
+            out = out[:, 0]  # a regression model's (N, 1) output
+        return out
+
+    def param_count(self, state: KerasState) -> int:
+        if len(state.layers) == 1 and state.layers[0] is state.model:  # a user model
+            return int(sum(int(np.prod(w.shape)) for w in state.model.trainable_weights))
+        return super().param_count(state)
 
     def get_weights(self, state: KerasState) -> list[np.ndarray]:
         return [w for layer in state.layers for w in layer.get_weights()]

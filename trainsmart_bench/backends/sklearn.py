@@ -31,6 +31,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from trainsmart_bench.backends import user_models
 from trainsmart_bench.backends.base import Backend, TaskData
 from trainsmart_bench.backends.sklearn_ratings import BiasBaseline
 from trainsmart_bench.mode import EAGER, Mode
@@ -65,6 +66,9 @@ class SklearnBackend(Backend):
     def check(self, task: ResolvedTask, device: str) -> None:
         if device != "cpu":
             raise NotImplementedError("scikit-learn runs on the CPU only")
+        if user_models.is_user(task):
+            user_models.builder(task, "sklearn")  # none: a recorded skip
+            return
         if task.spec.loss == "mse" and task.spec.dataset in RATING_DATASETS:
             return  # the bias-only baseline
         if not task.spec.is_classification:
@@ -82,8 +86,15 @@ class SklearnBackend(Backend):
     def version(self) -> str:
         return sklearn.__version__
 
-    def build(self, task: ResolvedTask, data: TaskData) -> SklearnState | BiasBaseline:
+    def build(self, task: ResolvedTask, data: TaskData) -> Any:
         self.check(task, "cpu")
+        if user_models.is_user(task):
+            est = user_models.build(task, data, "sklearn", object, "an estimator")
+            for method in ("fit", "predict_proba" if task.spec.is_classification else "predict"):
+                if not callable(getattr(est, method, None)):
+                    raise TypeError(f"user task {task.spec.name!r}: its sklearn= factory returned "
+                                    f"{type(est).__name__}, which has no {method}()")
+            return UserEstimator(est, int(data.n_outputs), task.spec.is_classification)
         if task.spec.dataset in RATING_DATASETS:
             ex = data.extras
             return BiasBaseline(ex["n_users"], ex["n_items"], ex.get("mean"))
@@ -100,7 +111,7 @@ class SklearnBackend(Backend):
     def train_epoch(self, state: SklearnState, x: np.ndarray, y: np.ndarray,
                     batch_size: int, order: np.ndarray | None = None) -> float:
         # a full-batch solver: the row order does not matter
-        if isinstance(state, BiasBaseline):
+        if isinstance(state, (BiasBaseline, UserEstimator)):
             return state.fit(x, y)
         if state.loss is not None:  # one fit per run; later "epochs" change nothing
             return state.loss
@@ -113,7 +124,7 @@ class SklearnBackend(Backend):
         return state.loss
 
     def predict(self, state: SklearnState, x: np.ndarray, batch_size: int) -> np.ndarray:
-        if isinstance(state, BiasBaseline):
+        if isinstance(state, (BiasBaseline, UserEstimator)):
             return state.predict(x)
         return self._proba(state, self._features(state, x))
 
@@ -134,14 +145,19 @@ class SklearnBackend(Backend):
         k = 1 if state.n_classes == 2 else state.n_classes  # sklearn: one column when binary
         return (state.n_features, k), (k,)
 
-    def param_count(self, state: SklearnState) -> int:
+    def param_count(self, state: SklearnState) -> int | None:
+        if isinstance(state, UserEstimator):
+            return state.param_count()
         if isinstance(state, BiasBaseline):
             return state.n_params
         (f, k), _ = self._shapes(state)
         return (f + 1) * k
 
     def get_weights(self, state: SklearnState) -> list[np.ndarray]:
-        """[kernel (features, classes), bias]; zeros before the fit. Ratings: [b_user, b_item]."""
+        """[kernel (features, classes), bias]; zeros before the fit. Ratings: [b_user, b_item].
+        A user estimator: none (one fit, nothing to restore)."""
+        if isinstance(state, UserEstimator):
+            return state.get_weights()
         if isinstance(state, BiasBaseline):
             return state.get_weights()
         lr = _lr(state)
@@ -151,6 +167,8 @@ class SklearnBackend(Backend):
         return [lr.coef_.T.copy(), lr.intercept_.copy()]
 
     def set_weights(self, state: SklearnState, weights: list[np.ndarray]) -> None:
+        if isinstance(state, UserEstimator):
+            return
         if isinstance(state, BiasBaseline):
             state.set_weights(weights)
             return
@@ -161,6 +179,50 @@ class SklearnBackend(Backend):
         if kernel.shape != lr.coef_.T.shape or bias.shape != lr.intercept_.shape:
             raise ValueError(f"expected shapes {lr.coef_.T.shape} and {lr.intercept_.shape}")
         lr.coef_, lr.intercept_ = np.array(kernel.T), np.array(bias)
+
+
+class UserEstimator:
+    """A user task's estimator: one ``fit`` on the flattened training rows; probabilities in
+    the task's class order (a class absent from the training labels gets 0)."""
+
+    def __init__(self, estimator: Any, n_outputs: int, classification: bool) -> None:
+        self.estimator, self.n_outputs, self.classification = estimator, n_outputs, classification
+        self.loss: float | None = None
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> float:
+        if self.loss is None:  # one fit per run; later "epochs" change nothing
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                self.estimator.fit(_flat(x), y)
+            p = self.predict(x)
+            self.loss = (float(log_loss(y, p, labels=np.arange(self.n_outputs)))
+                         if self.classification else float(np.mean((p - y) ** 2)))
+        return self.loss
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        if not self.classification:
+            return np.asarray(self.estimator.predict(_flat(x)), np.float32).reshape(len(x))
+        out = np.zeros((len(x), self.n_outputs), np.float32)
+        out[:, np.asarray(self.estimator.classes_, int)] = self.estimator.predict_proba(_flat(x))
+        return out
+
+    def param_count(self) -> int | None:
+        """Sizes of the fitted array attributes (coef_, coefs_, intercept_, ...); None before
+        the fit, or for an estimator with none (a forest's parameters are not arrays)."""
+        total = 0
+        for name, v in vars(self.estimator).items():
+            if name.endswith("_") and not name.startswith("_"):
+                arrays = v if isinstance(v, list) else [v]
+                total += sum(a.size for a in arrays if isinstance(a, np.ndarray)
+                             and np.issubdtype(a.dtype, np.floating))
+        return total or None
+
+    def get_weights(self) -> list[np.ndarray]:
+        return []
+
+
+def _flat(x: np.ndarray) -> np.ndarray:
+    return np.asarray(x).reshape(len(x), -1)
 
 
 def _lr(state: SklearnState) -> LogisticRegression:

@@ -28,7 +28,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from trainsmart_bench.backends import torch_models, torch_modes
+from trainsmart_bench.backends import torch_models, torch_modes, user_models
 from trainsmart_bench.backends.arch import ADAM_BETAS, ADAM_EPS, CHANNELS_FIRST_KINDS, arch_for
 from trainsmart_bench.backends.base import Backend, TaskData
 from trainsmart_bench.mode import EAGER, Mode
@@ -47,6 +47,7 @@ class TorchState:
     step: Callable  # (x batch, y batch) -> detached loss: one optimizer step, as the mode runs it
     infer: Callable  # the module for inference (compiled in a compiled mode)
     train_arrays: tuple | None = None  # (numpy x, tensor x, tensor y), reused across epochs
+    user: bool = False  # a user task's own module (weights by state_dict, not Keras layout)
 
 
 class TorchBackend(Backend):
@@ -61,7 +62,9 @@ class TorchBackend(Backend):
     def check(self, task: ResolvedTask, device: str) -> None:
         if device not in DEVICES:
             raise NotImplementedError(f"torch backend runs on {DEVICES}, not {device!r}")
-        if task.spec.model.kind not in torch_models.BUILDERS:
+        if user_models.is_user(task):
+            user_models.builder(task, "torch")  # none: a recorded skip
+        elif task.spec.model.kind not in torch_models.BUILDERS:
             raise NotImplementedError(f"torch backend has no model kind {task.spec.model.kind!r}")
 
     def device_available(self, device: str) -> bool:
@@ -86,18 +89,26 @@ class TorchBackend(Backend):
         return torch.__version__
 
     def build(self, task: ResolvedTask, data: TaskData) -> TorchState:
+        if user_models.is_user(task):
+            module = user_models.build(task, data, "torch", nn.Module, "a torch.nn.Module")
+            classification = task.spec.is_classification
+            return self._state(task, _Flat(module, classification).to(self.device),
+                               classification, False, user=True)
         arch = arch_for(task, data)
         model = torch_models.build_module(arch).to(self.device)
+        return self._state(task, model, arch.classification, arch.kind in CHANNELS_FIRST_KINDS)
+
+    def _state(self, task: ResolvedTask, model: nn.Module, classification: bool,
+               channels_first: bool, user: bool = False) -> TorchState:
         optimizer = torch.optim.AdamW(
             model.parameters(), lr=float(task["lr"]), betas=ADAM_BETAS, eps=self.adam_epsilon,
             weight_decay=float(task.get("weight_decay", 0.0) or 0.0),
         )
-        loss_fn = F.cross_entropy if arch.classification else F.mse_loss
+        loss_fn = F.cross_entropy if classification else F.mse_loss
         step = _train_step(model, optimizer, loss_fn, self.mode, self.device.type)
-        return TorchState(model, optimizer, self.device, arch.classification,
-                          arch.kind in CHANNELS_FIRST_KINDS,
+        return TorchState(model, optimizer, self.device, classification, channels_first,
                           torch_modes.compile_fn(step, self.mode),
-                          torch_modes.compile_fn(model, self.mode))
+                          torch_modes.compile_fn(model, self.mode), user=user)
 
     def train_epoch(self, state: TorchState, x: np.ndarray, y: np.ndarray,
                     batch_size: int, order: np.ndarray | None = None) -> float:
@@ -158,9 +169,23 @@ class TorchBackend(Backend):
         return torch_modes.dynamo_stats() if self.mode.compiled else {}
 
     def get_weights(self, state: TorchState) -> list[np.ndarray]:
+        if state.user:  # parameters and buffers in the module's own order
+            return [t.detach().cpu().numpy().copy() for t in state.model.state_dict().values()]
         return [w for m in torch_models.keras_layers(state.model) for w in torch_models.to_keras(m)]
 
+    def param_count(self, state: TorchState) -> int:
+        if state.user:  # trainable parameters, as Keras' trainable_weights count them
+            return int(sum(p.numel() for p in state.model.parameters() if p.requires_grad))
+        return super().param_count(state)
+
     def set_weights(self, state: TorchState, weights: list[np.ndarray]) -> None:
+        if state.user:
+            keys = list(state.model.state_dict())
+            if len(weights) != len(keys):
+                raise ValueError(f"expected {len(keys)} weight arrays, got {len(weights)}")
+            state.model.load_state_dict({k: torch.from_numpy(np.asarray(w))
+                                         for k, w in zip(keys, weights)})
+            return
         layers, pos = torch_models.keras_layers(state.model), 0
         expected = sum(torch_models.n_keras_arrays(m) for m in layers)
         if len(weights) != expected:
@@ -169,6 +194,20 @@ class TorchBackend(Backend):
             n = torch_models.n_keras_arrays(m)
             torch_models.from_keras(m, list(weights[pos:pos + n]))
             pos += n
+
+
+class _Flat(nn.Module):
+    """A user module's output as the loss and metrics read it: a regression's (N, 1) -> (N,)."""
+
+    def __init__(self, module: nn.Module, classification: bool) -> None:
+        super().__init__()
+        self.module, self.classification = module, classification
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.module(x)
+        if not self.classification and out.ndim == 2 and out.shape[1] == 1:
+            out = out.squeeze(1)
+        return out
 
 
 def _train_step(model: nn.Module, opt: torch.optim.Optimizer, loss_fn: Callable, mode: Mode,

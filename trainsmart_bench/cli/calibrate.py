@@ -40,10 +40,10 @@ def cmd_calibrate(args) -> int:
     from trainsmart_bench.execution.matrix import Settings, run_matrix
     from trainsmart_bench.results.store import RecordStore
     from trainsmart_bench.results.summary import by_task
-    from trainsmart_bench.tasks import get_task, task_names
+    from trainsmart_bench.tasks import get_task, parse_tasks
     from trainsmart_bench.training import calibrate
 
-    tasks = split(args.task, task_names(), "task")
+    tasks = parse_tasks(args.task)
     backends = split(args.backend, names("backend"), "backend")
     if args.seeds < 2:
         raise ConfigError("--seeds must be at least 2: one run is not a reference")

@@ -26,17 +26,22 @@ from trainsmart_bench.mode import MODE_NAMES
 from trainsmart_bench.registry import names
 from trainsmart_bench.results.records import RunRecord, Status
 from trainsmart_bench.results.store import RecordStore
-from trainsmart_bench.tasks import get_task, task_names
+from trainsmart_bench.tasks import get_task, parse_tasks, task_names
 
 console = Console(highlight=False)
 
 
 def add_parsers(sub, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("tasks", help="list the built-in tasks")
+    p = sub.add_parser("tasks", help="list the built-in tasks, installed task plugins and the "
+                                     "user tasks named")
+    p.add_argument("spec", nargs="*", help="user tasks to show: path/to/file.py:NAME or "
+                                           "package.module:NAME (loading one runs its code)")
     p.set_defaults(func=cmd_tasks)
     p = sub.add_parser("run", parents=[common], help="train task x backend x device x seed")
     add_training_options(p, results="runs",
-                         task_help=f"comma-separated: {', '.join(task_names())}")
+                         task_help=f"comma-separated: {', '.join(task_names())}, or user tasks "
+                                   "(path/to/file.py:NAME, package.module:NAME, an installed "
+                                   "plugin's name)")
     p.add_argument("--backend", default="torch,keras",
                    help=f"comma-separated: {', '.join(names('backend'))} (default torch,keras)")
     p.add_argument("--device", default="cpu", help="comma-separated: cpu, cuda (default cpu)")
@@ -54,26 +59,37 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_tasks(args) -> int:
+    from trainsmart_bench.tasks import plugins
     from trainsmart_bench.training.calibrate import load, source
 
     convergence = load()
-    for name in task_names():
+    shown = [get_task(t).name for t in args.spec] if getattr(args, "spec", None) else []
+    for name in [*task_names(), *shown]:
         t = get_task(name)
-        console.print(f"[bold]{name}[/]  {t.dataset}, {t.metric} ({t.direction.value}): "
+        data = "its own data" if t.plugin else t.dataset
+        console.print(f"[bold]{name}[/]  {data}, {t.metric} ({t.direction.value}): "
                       f"{t.description}")
+        if t.plugin:
+            have = [f for f in ("keras", "torch", "sklearn") if t.plugin.builder(f)]
+            console.print(f"  from {t.plugin.source} (code digest {t.plugin.digest[:12]}); "
+                          f"builders: {', '.join(have)}")
         for label, target, prof in [(name, t.target, None)] + [
                 (f"{name}@{p}", v.get("target", t.target), p) for p, v in t.profiles.items()]:
             where = f"profile {prof}: " if prof else ""
             why = source(label, convergence) or "not calibrated on this suite's reference runs"
             console.print(f"  {where}target {target:g} on validation; {why}")
         console.print(f"  reference: {t.reference}")
+    for name, ep in sorted(plugins.entry_points().items()):
+        dist = f"{ep.dist.metadata['Name']} {ep.dist.version}" if ep.dist else "?"
+        console.print(f"[bold]{name}[/]  installed plugin ({dist}: {ep.value}); "
+                      f"--task {name} loads it")
     return 0
 
 
 def cmd_run(args) -> int:
     from trainsmart_bench.datasets import get_loader
 
-    tasks = split(args.task, task_names(), "task")
+    tasks = parse_tasks(args.task)
     backends = split(args.backend, names("backend"), "backend")
     devices = split(args.device, DEVICES, "device")
     modes = tuple(split(args.mode, MODE_NAMES, "mode"))

@@ -13,7 +13,6 @@ from trainsmart_bench.cli.options import (
     add_training_options,
     parse_overrides,
     scores_table,
-    split,
 )
 from trainsmart_bench.errors import ConfigError
 from trainsmart_bench.registry import names
@@ -96,7 +95,7 @@ def _check(args, tasks: list[str], tuners: list[str], params: dict) -> None:
         task.resolve(task.profile_or_none(args.profile), **params)
         folds(args.protocol, task)  # a protocol the task cannot take fails here
         space = tuning_space(task, params)
-        if task.dataset in names("dataset"):  # the synthetic task has no dataset
+        if task.dataset in names("dataset") or task.plugin:  # synthetic: no dataset
             get_loader(task.dataset, args.data_dir).require()  # missing data: how to get it
         for name in tuners:
             create_tuner(name, space, task.direction, 0, max_epochs=1)
@@ -105,7 +104,7 @@ def _check(args, tasks: list[str], tuners: list[str], params: dict) -> None:
 
 def cmd_tune(args) -> int:
     from trainsmart_bench.env import default_threads
-    from trainsmart_bench.tasks import resolve_task, task_names
+    from trainsmart_bench.tasks import parse_tasks, resolve_task
     from trainsmart_bench.tuning.budget import from_flags, plan, trial_epochs
 
     from_flags(args.budget, args.trials, args.epochs_budget, args.seconds)  # bad flags: now
@@ -123,7 +122,7 @@ def cmd_tune(args) -> int:
         raise ConfigError("--workers above 1 runs real trials at once on a Ray cluster "
                           "(--ray-address), or simulates them on a tuning table (--table)")
     args.studies = 5 if args.studies is None else args.studies
-    tasks = split(args.task, [*task_names(), "synthetic"], "task")
+    tasks = parse_tasks(args.task, extra=("synthetic",))
     tuners = parse_tuners(args.tuner)
     if args.backend not in [*names("backend"), "none"]:
         raise ConfigError(f"unknown backend {args.backend!r}; choose from: "

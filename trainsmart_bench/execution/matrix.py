@@ -70,6 +70,9 @@ def unit_spec(cell: Cell, settings: Settings) -> dict[str, Any]:
         spec["epoch_test"] = True
     if settings.target is not None:
         spec["target"] = settings.target
+    from trainsmart_bench.tasks.plugins import unit_fields
+
+    spec.update(unit_fields(cell.task))  # a user task: its process loads the same code
     if cell.task == "synthetic":  # the formula task (tests): its objective, not a backend
         from trainsmart_bench.training.synthetic import OBJECTIVE
 

@@ -26,7 +26,8 @@ class ModelSpec:
     kinds: ``mlp`` (hidden: widths), ``cnn`` (conv: filters, dense: width or 0),
     ``resnet`` (widths per stage, blocks per stage), ``embed-pool`` (embed_dim, hidden),
     ``cnn1d`` (embed_dim, filters, kernel), ``lstm`` (embed_dim, units),
-    ``transformer`` (embed_dim, heads, head_dim, mlp, depth), ``mf`` (factors).
+    ``transformer`` (embed_dim, heads, head_dim, mlp, depth), ``mf`` (factors);
+    ``user``: a user task's own builders (``tasks.user``).
     """
 
     kind: str
@@ -53,6 +54,7 @@ class TaskSpec:
     profiles: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # e.g. "cpu"
     optimizer: str = "adam"
     reference: str = ""  # where the target comes from
+    plugin: Any = None  # a user task's code (tasks.user.UserCode); None for a built-in
 
     def __post_init__(self) -> None:
         if self.augment and "augment" not in self.defaults:  # augmentation can be switched off

@@ -43,6 +43,10 @@ def run_spec(spec: dict[str, Any], on_epoch: EpochFn | None = None) -> dict[str,
     from trainsmart_bench.training.loop import train
     from trainsmart_bench.training.protocols import Fold
 
+    if spec.get("plugin"):  # a user task: load its code here too (it must be importable)
+        from trainsmart_bench.tasks import plugins
+
+        plugins.load(spec["plugin"])
     task = get_task(spec["task"]).resolve(spec.get("profile"), **spec.get("params", {}))
     if spec.get("target") is not None:  # pinned (a tuning table keeps its build's target)
         task = replace(task, target=float(spec["target"]))

@@ -35,6 +35,8 @@ def prepare(task: ResolvedTask, data_dir: str | None = None, backend: str = "",
         return _text(task, ds, with_texts=backend == "sklearn", fold=fold)
     if kind in ("ml-100k", "ml-latest-small"):
         return _ratings(task, ds, fold)
+    if kind.startswith("plugin:"):
+        return _arrays(task, ds, fold)
     raise ConfigError(f"task {spec.name!r}: no preparation for dataset {kind!r}")
 
 
@@ -44,9 +46,10 @@ def _held_out(fold: Fold | None, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 def val_fraction(task: ResolvedTask, n: int) -> float:
-    """A task may fix the validation size in rows (MNIST: the customary 5,000 of 60,000)."""
+    """A task may fix the validation size in rows (MNIST: the customary 5,000 of 60,000), or
+    its share (a user task's ``val_fraction``)."""
     size = task.spec.data.get("val_size")
-    return size / n if size else VAL_FRACTION
+    return size / n if size else float(task.spec.data.get("val_fraction") or VAL_FRACTION)
 
 
 def _finish(task: ResolvedTask, ds: Dataset, x, y, x_test, y_test, n_outputs: int,
@@ -151,3 +154,19 @@ def _latest(timestamps: np.ndarray, fraction: float) -> tuple[np.ndarray, np.nda
     order = np.lexsort((np.arange(len(timestamps)), timestamps))
     k = max(1, round(len(order) * fraction))
     return np.sort(order[:-k]), np.sort(order[-k:])
+
+
+def _arrays(task: ResolvedTask, ds: Dataset, fold: Fold | None = None) -> TaskData:
+    """A user task's arrays (checked by ``datasets.arrays``): features as they are (floats as
+    float32), labels as int64 classes or float32 targets."""
+    x, x_test = ds["x_train"], ds["x_test"]
+    if not np.issubdtype(x.dtype, np.integer):  # token ids stay integers, the rest float32
+        x, x_test = x.astype(np.float32), x_test.astype(np.float32)
+    classification = task.spec.is_classification
+    dtype = np.int64 if classification else np.float32
+    y, y_test = ds["y_train"].astype(dtype), ds["y_test"].astype(dtype)
+    if fold is not None:  # the fold's held-out rows are its test split
+        tr, held = kfold_indices(len(y), fold, labels=y if classification else None)
+        x, y, x_test, y_test = x[tr], y[tr], x[held], y[held]
+    n_outputs = int(max(y.max(), y_test.max())) + 1 if classification else 1
+    return _finish(task, ds, x, y, x_test, y_test, n_outputs, classification)

@@ -146,8 +146,10 @@ class StudyConfig:
         if self.table:  # nothing trains: the table's digest covers data, frameworks and runs
             return {**{k: getattr(self, k) for k in IDENTITY}, "table": self.table,
                     "workers": self.workers, "suite_version": __version__}
-        dataset = resolve_task(self.task).dataset
+        task = resolve_task(self.task)
+        dataset = task.dataset
         return {**{k: getattr(self, k) for k in IDENTITY},
+                **({"plugin": task.plugin.identity()} if task.plugin is not None else {}),
                 "dataset": {"name": dataset, "checksum": dataset_checksum(dataset, data_dir)},
                 "frameworks": framework_versions(self.backend), "threads": self.threads,
                 "suite_version": __version__,

@@ -359,6 +359,9 @@ class StudyRun:
         spec = {"task": c.task, "backend": c.backend, "device": c.device, "seed": c.study_seed,
                 "profile": c.profile, "params": {**c.params, **config},
                 "data_dir": self.data_dir, "threads": c.threads}
+        from trainsmart_bench.tasks.plugins import unit_fields
+
+        spec.update(unit_fields(c.task))  # a user task: its process loads the same code
         if c.task == "synthetic":
             from trainsmart_bench.training.synthetic import OBJECTIVE
 
