@@ -80,6 +80,9 @@ def _register(text: str, spec: Any) -> Any:
         raise ConfigError(f"user task {spec.name!r} ({spec.plugin.source}) has the name of a "
                           "built-in task; give it another name")
     old = _LOADED.get(spec.name)
+    if old is not None and old.plugin.task is spec.plugin.task:  # the same code, named twice
+        _BY_SPEC[text] = spec.name
+        return old
     if old is not None and old.plugin.spec != spec.plugin.spec:
         raise ConfigError(f"two user tasks are named {spec.name!r}: {old.plugin.source} and "
                           f"{spec.plugin.source}; rename one")
