@@ -69,7 +69,8 @@ def test_a_module_task_and_an_entry_point(tmp_path, monkeypatch):
     dist = tmp_path / "toyplugin-1.2.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: toyplugin\nVersion: 1.2\n")
-    (dist / "entry_points.txt").write_text("[trainsmart_bench.tasks]\nep-user = user_mod_task:TASK\n")
+    (dist / "entry_points.txt").write_text(
+        "[trainsmart_bench.tasks]\nep-user = user_mod_task:TASK\n")
     assert "ep-user" in plugins.entry_points()
     assert get_task("ep-user") is get_task("mod-user")  # the same code, loaded once
     plugins._LOADED.clear()
