@@ -215,3 +215,34 @@ def test_tune_on_a_user_task(tmp_path, capsys, monkeypatch):
     (summary,) = [json.loads(p.read_text()) for p in (tmp_path / "tune").glob("*/study.json")]
     assert summary["config"]["task"] == "toy-user" and summary["status_counts"] == {"ok": 2}
     assert summary["identity_fields"]["plugin"]["digest"] == get_task("toy-user").plugin.digest
+
+
+def test_check_task_compares_the_builders_and_names_what_to_fix(tmp_path, capsys):
+    """Two frameworks' builders that differ in size would train different models: a problem;
+    a task whose builders agree passes (each builder is built in its own process)."""
+    pytest.importorskip("keras")
+    keras_part = '''
+def keras_model(task, info):
+    import keras
+    inputs = keras.Input(shape=info.input_shape)
+    h = keras.layers.Dense({width}, activation="relu")(inputs)
+    return keras.Model(inputs, keras.layers.Dense(info.n_outputs)(h))
+
+TASK = UserTask(name="{name}", data=data, metric="accuracy", target=0.8,
+                defaults={{"lr": 1e-2, "batch_size": 32, "epochs": 2}}, torch=torch_model,
+                keras=keras_model)
+'''
+    for width, name, ok in ((8, "agree", True), (16, "disagree", False)):
+        path = write(tmp_path, name=name, file=f"{name}.py")
+        path.write_text(path.read_text() + keras_part.format(width=width, name=name))
+        rc, out = run_cli(["check", "task", f"{path}:TASK", "--backend", "torch,keras-torch"],
+                          capsys)
+        assert rc == (0 if ok else 1), out.out
+        assert "torch: 58 trainable parameters, output [8, 2]" in out.out
+        if not ok:
+            assert ("its builders differ in trainable parameters (torch 58, keras-torch 114)"
+                    in out.out)
+    path = write(tmp_path, name="broken", torch_extra="raise ValueError('bad width')",
+                 file="broken_builder.py")
+    rc, out = run_cli(["check", "task", f"{path}:TASK", "--backend", "torch"], capsys)
+    assert rc == 1 and "its torch= builder on torch: ValueError: bad width" in out.out
