@@ -107,6 +107,7 @@ def bayesmark_imports() -> Iterator[None]:
     if "bayesmark.experiment" not in sys.modules:
         added["bayesmark.experiment"] = _standin("bayesmark.experiment",
                                                  experiment_main=experiment_main)
+    before = {name: sys.modules[name] for name in added if name in sys.modules}
     sys.modules.update(added)
     try:
         yield
@@ -114,6 +115,7 @@ def bayesmark_imports() -> Iterator[None]:
         for name, module in added.items():
             if sys.modules.get(name) is module:
                 del sys.modules[name]
+        sys.modules.update(before)
 
 
 def parse_spec(spec: str) -> tuple[str, str | None]:
