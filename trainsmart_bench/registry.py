@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import re
 from collections.abc import Mapping
+from functools import lru_cache
 from types import ModuleType
 from typing import Any, TypeVar
 
@@ -75,28 +78,81 @@ LEGACY_TUNERS: Mapping[str, str] = {
 }
 
 
+# Tuners from outside the suite (``tuners.plugins`` loads them): ``path/to/file.py:Class``,
+# ``package.module:Class``, an entry point of this group, or a bridge, ``optuna:<sampler path>``
+# and ``bayesmark:DIR[:NAME]``. Parsing a name here never imports a plugin.
+TUNER_ENTRY_POINTS = "trainsmart_bench.tuners"
+TUNER_BRIDGES = ("optuna", "bayesmark")
+
+
+@lru_cache(maxsize=1)
+def tuner_entry_points() -> tuple[str, ...]:
+    """Names of the installed entry points in ``TUNER_ENTRY_POINTS`` (metadata only)."""
+    from importlib.metadata import entry_points
+
+    return tuple(sorted({ep.name for ep in entry_points(group=TUNER_ENTRY_POINTS)}))
+
+
 def tuner_names() -> list[str]:
-    """Every tuner name: each sampler, then each of its pruned variants."""
+    """Every tuner name: each sampler, then each of its pruned variants; installed plugins."""
     out = []
     for base in sorted(TUNERS):
         out += [base, *(f"{base}+{p}" for p in TUNER_PRUNERS.get(base, ()))]
-    return out
+    return out + [n for n in tuner_entry_points() if n not in TUNERS]
+
+
+def plugin_kind(spec: str) -> str | None:
+    """How a tuner spec (without its ``+pruner``) is found: "optuna" or "bayesmark" (the
+    bridges), "path" (a .py file), "module", "entry-point"; None for anything else."""
+    prefix, colon, rest = spec.partition(":")
+    if colon and prefix in TUNER_BRIDGES and rest:
+        return prefix
+    where, colon, attr = spec.rpartition(":")
+    if colon and where and attr.isidentifier():
+        return "path" if where.endswith(".py") or "/" in where else "module"
+    return "entry-point" if spec in tuner_entry_points() and spec not in TUNERS else None
+
+
+def _split_plugin(name: str) -> tuple[str, str | None] | None:
+    """(spec, pruner) of a plugin tuner name, or None: a trailing ``+word`` names a pruner."""
+    base, plus, pruner = name.rpartition("+")
+    if not (plus and re.fullmatch(r"[a-z][a-z0-9_-]*", pruner) and plugin_kind(base)):
+        base, pruner = name, ""
+    return (base, pruner or None) if plugin_kind(base) else None
 
 
 def split_tuner(name: str) -> tuple[str, str | None]:
     """(sampler, pruner or None) of a tuner name, its aliases resolved; an unknown name is an
-    error that lists the valid ones."""
+    error that lists the valid ones. A plugin's pruner is checked when its class loads."""
     canonical = TUNER_ALIASES.get(name, name)
     base, plus, pruner = canonical.partition("+")
     if base in TUNERS and (not plus or pruner in TUNER_PRUNERS.get(base, ())):
         return base, pruner or None
+    plugin = _split_plugin(canonical)
+    if plugin is not None:
+        return plugin
     raise UnknownNameError(f"unknown tuner {name!r}; choose one of: {', '.join(tuner_names())}"
-                           f" (also: {', '.join(TUNER_ALIASES)})")
+                           f" (also: {', '.join(TUNER_ALIASES)}), or a plugin: "
+                           f"path/to/file.py:Class, package.module:Class, "
+                           f"optuna:optuna.samplers.<Sampler>, bayesmark:DIR[:NAME]")
 
 
 def canonical_tuner(name: str) -> str:
     base, pruner = split_tuner(name)
     return f"{base}+{pruner}" if pruner else base
+
+
+def tuner_slug(name: str) -> str:
+    """The tuner's part of a study id (a directory name): a built-in's name, or a plugin's
+    kind and last path part made file-name safe, with a hash of the whole name."""
+    base, pruner = split_tuner(name)
+    if base in TUNERS:
+        return name
+    kind = plugin_kind(base)
+    tail = base.split(":", 1)[1] if kind in TUNER_BRIDGES else base
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", tail.rstrip("/").rsplit("/", 1)[-1]).strip("-")
+    plus = f"+{pruner}" if pruner else ""
+    return f"{kind}-{safe[:40]}-{hashlib.sha256(name.encode()).hexdigest()[:8]}{plus}"
 
 
 KINDS: Mapping[str, Mapping[str, str]] = {

@@ -214,7 +214,7 @@ def test_tune_on_a_user_task(tmp_path, capsys, monkeypatch):
     assert rc == 0, out.err
     (summary,) = [json.loads(p.read_text()) for p in (tmp_path / "tune").glob("*/study.json")]
     assert summary["config"]["task"] == "toy-user" and summary["status_counts"] == {"ok": 2}
-    assert summary["identity_fields"]["plugin"]["digest"] == get_task("toy-user").plugin.digest
+    assert summary["identity_fields"]["task_plugin"]["digest"] == get_task("toy-user").plugin.digest
 
 
 def test_check_task_compares_the_builders_and_names_what_to_fix(tmp_path, capsys):

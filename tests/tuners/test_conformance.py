@@ -246,3 +246,75 @@ def test_cmaes_without_cmaes_package_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "cmaes", None)
     with pytest.raises(MissingDependency, match=r"pip install cmaes"):
         create_tuner("optuna-cmaes", SearchSpace({"x": Float(0.0, 1.0)}), "max", seed=0)
+
+
+# -- the checks users run (trainsmart_bench.tuners.conformance), on our own tuners ---------------
+@pytest.mark.parametrize("name", tuner_params(["random", "grid", "hyperopt-tpe", "optuna-tpe",
+                                               "optuna-random", "optuna-tpe+median"]))
+def test_builtin_tuners_pass_the_shipped_checks(name):
+    from trainsmart_bench.tuners.conformance import check_tuner
+
+    assert check_tuner(name) == []
+
+
+BROKEN = '''
+import random as stdlib_random
+from trainsmart_bench.tuners.random import RandomTuner
+
+class FloatInts(RandomTuner):  # an Int as 3.0
+    def _propose(self):
+        c, handle = super()._propose()
+        return {**c, "layers": float(c["layers"])}, handle
+
+class Unseeded(RandomTuner):
+    def _draw(self, index):
+        import numpy as np
+        return self.space.sample(np.random.default_rng(stdlib_random.getrandbits(64)))
+
+class SeedBlind(RandomTuner):
+    def _draw(self, index):
+        import numpy as np
+        return self.space.sample(np.random.default_rng(index))
+
+class NoFailures(RandomTuner):
+    def observe(self, configs, values):
+        if any(v is None for v in values):
+            raise TypeError("value is None")
+        super().observe(configs, values)
+
+class NoRestore(RandomTuner):
+    def restore(self, config, value, curve=(), pruned=False):
+        raise NotImplementedError("no resume")
+'''
+
+
+@pytest.mark.parametrize("cls, check, says", [
+    ("FloatInts", "suggestions", ".0 is float; an Int parameter needs a Python int"),
+    ("Unseeded", "determinism", "two tuners with seed 1 suggested different configs"),
+    ("SeedBlind", "determinism", "the seed is ignored"),
+    ("NoFailures", "suggestions", "TypeError: value is None"),
+    ("NoRestore", "restore", "no resume"),
+])
+def test_the_checks_name_the_tuner_and_what_to_fix(tmp_path, cls, check, says):
+    from trainsmart_bench.tuners.conformance import check_tuner
+    from trainsmart_bench.tuners.plugins import load_tuner_class
+
+    (tmp_path / "broken.py").write_text(BROKEN)
+    spec = f"{tmp_path / 'broken.py'}:{cls}"
+    load_tuner_class.cache_clear()
+    problems = check_tuner(spec)
+    assert [p.check for p in problems] == [check]
+    assert str(problems[0]).startswith(f"{spec}: {check}: ") and says in problems[0].message
+
+
+def test_check_command_exit_codes(tmp_path, capsys):
+    from trainsmart_bench.cli import main
+
+    (tmp_path / "broken.py").write_text(BROKEN)
+    assert main(["check", "tuner", "random"]) == 0
+    assert "random: conforms" in capsys.readouterr().out
+    assert main(["check", "tuner", f"{tmp_path / 'broken.py'}:FloatInts"]) == 1
+    out = capsys.readouterr().out
+    assert "problem" in out and "FloatInts: suggestions: trial 0: layers=" in out
+    assert main(["check", "tuner", f"{tmp_path / 'missing.py'}:X"]) == 1
+    assert "does not exist" in capsys.readouterr().out

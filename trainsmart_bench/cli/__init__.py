@@ -1,4 +1,4 @@
-"""The ``trainsmart`` command: data, tasks, run, tune, report, bench-compare.
+"""The ``trainsmart`` command: data, tasks, run, tune, report, bench-compare, check.
 
 One module per command, each with ``add_parser(sub, common)``; shared options live in
 ``cli.options``.

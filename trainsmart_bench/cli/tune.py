@@ -25,7 +25,11 @@ TUNERS_HELP = (
     "(OptunaSearch), ray-hyperopt (HyperOptSearch); none of these prunes. Add a pruner to an "
     "optuna-* sampler: +median (MedianPruner), +sha (SuccessiveHalvingPruner), +hyperband "
     "(HyperbandPruner), e.g. optuna-tpe+median; or Ray's ASHA scheduler to a ray-* one: +asha, "
-    "e.g. ray-random+asha (also spelled ray-asha)")
+    "e.g. ray-random+asha (also spelled ray-asha). Plugins (their code runs): "
+    "path/to/file.py:Class, "
+    "package.module:Class, an entry point of group trainsmart_bench.tuners, "
+    "optuna:optuna.samplers.GPSampler(n_startup_trials=5) (any sampler, JSON options), "
+    "bayesmark:DIR[:NAME] (a Bayesmark optimizer folder)")
 BUDGET_HELP = (
     "what every tuner's study gets: trials:N, epochs:N (epochs trained; a pruned trial costs "
     "only its epochs), seconds:S (wall seconds; simulated on a table), or 'epochs' alone for "
@@ -34,10 +38,12 @@ BUDGET_HELP = (
 
 
 def parse_tuners(text: str) -> list[str]:
-    """Comma-separated tuner names, each canonical (aliases resolved); unknown names fail."""
+    """Comma-separated tuner names, each canonical (aliases resolved); unknown names fail.
+    A comma inside a plugin's options (``optuna:...Sampler(a=1,b=2)``) does not split."""
     from trainsmart_bench.registry import canonical_tuner
+    from trainsmart_bench.tuners.plugins import split_top
 
-    items = [t.strip() for t in text.split(",") if t.strip()]
+    items = [t.strip() for t in split_top(text) if t.strip()]
     if not items:
         raise ConfigError(f"--tuner {text!r}: name at least one tuner")
     out = [canonical_tuner(t) for t in items]

@@ -44,6 +44,7 @@ def tune_tables(args, tuners: list[str]) -> int:
         if args.task and args.task != table.header["task"]:
             raise ConfigError(f"{path} is a table of {table.header['task']}, not {args.task}")
         h = table.header
+        check_tuners(tuners, h["task"], params)
         budget, limits = plan(args.budget, args.trials, args.epochs_budget, args.seconds,
                               tuners, trial_epochs(resolve_task(h["task"]), h["profile"], params))
         progress = _Progress(len(tuners) * studies * len(workers))
@@ -62,6 +63,18 @@ def tune_tables(args, tuners: list[str]) -> int:
         print_profiles(per_task)
     console.print(f"records: {args.results}", soft_wrap=True)
     return 0
+
+
+def check_tuners(tuners: list[str], task_name: str, params: dict) -> None:
+    """Every tuner builds on the task's space before any study starts (a plugin that does not
+    load fails here, not in a worker process)."""
+    from trainsmart_bench.tasks import resolve_task
+    from trainsmart_bench.tuners import create_tuner
+    from trainsmart_bench.tuning.study import tuning_space
+
+    task = resolve_task(task_name)
+    for name in tuners:
+        create_tuner(name, tuning_space(task, params), task.direction, 0, max_epochs=1)
 
 
 class _Progress:

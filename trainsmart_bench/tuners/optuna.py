@@ -21,7 +21,8 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from trainsmart_bench.registry import OPTUNA_PRUNERS, require
+from trainsmart_bench.errors import ConfigError
+from trainsmart_bench.registry import OPTUNA_PRUNERS, install_hint, require
 from trainsmart_bench.space import Categorical, Direction, Float, SearchSpace
 from trainsmart_bench.tuners.base import Config, Tuner, derived_seed, is_failure
 
@@ -162,3 +163,82 @@ class OptunaCmaEs(_Optuna):
 
     def _sampler(self, ot: Any, seed: int) -> Any:
         return ot.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
+
+
+class OptunaSampler(_Optuna):
+    """Any Optuna sampler by import path (``optuna:optuna.samplers.GPSampler``), with its
+    constructor's options from the spec (``...GPSampler(n_startup_trials=5)``, JSON values) and
+    ``seed`` set from the study seed where the sampler takes one. Asked and told like the
+    built-in samplers (above); ``+median`` and the other pruners compose the same way."""
+
+    sampler_path: ClassVar[str] = ""
+    sampler_options: ClassVar[dict[str, Any]] = {}
+
+    def _check_space(self) -> None:
+        self._class = sampler_class(self.sampler_path, type(self).name)
+        self._sampler(require("optuna", "optuna", type(self).name), self.seed)  # bad options
+
+    def _sampler(self, ot: Any, seed: int) -> Any:
+        import inspect
+
+        kw = dict(self.sampler_options)
+        if "seed" in inspect.signature(self._class).parameters:
+            kw["seed"] = seed
+        try:
+            return self._class(**kw)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"tuner {type(self).name!r}: {self.sampler_path}(**{kw}) "
+                              f"failed: {exc}") from exc
+
+
+def sampler_class(path: str, what: str) -> type:
+    """The sampler class at ``path`` (``module.Class``); it must subclass BaseSampler."""
+    from trainsmart_bench.tuners.plugin_code import attribute, import_module
+
+    ot = require("optuna", "optuna", what)
+    module, _, attr = path.rpartition(".")
+    if not module:
+        raise ConfigError(f"{what}: name the sampler's module too, e.g. "
+                          f"optuna:optuna.samplers.TPESampler")
+    cls = attribute(import_module(module, what), attr, what)
+    if not (isinstance(cls, type) and issubclass(cls, ot.samplers.BaseSampler)):
+        raise ConfigError(f"{what}: {path} is not an optuna.samplers.BaseSampler subclass")
+    return cls
+
+
+def _sampler_spec(spec: str) -> tuple[str, dict[str, Any]]:
+    from trainsmart_bench.tuners.plugin_code import parse_call
+
+    path, options = parse_call(spec.partition(":")[2], f"tuner {spec!r}")
+    if "seed" in options:
+        raise ConfigError(f"tuner {spec!r}: the seed is the study's (--studies N runs seeds "
+                          f"0..N-1); leave it out of the options")
+    return path, options
+
+
+def sampler_tuner(spec: str) -> type[OptunaSampler]:
+    """An ``OptunaSampler`` class bound to ``optuna:<path>(<options>)``."""
+    path, options = _sampler_spec(spec)
+    return type("OptunaSampler", (OptunaSampler,), {
+        "name": spec, "sampler_path": path, "sampler_options": options})
+
+
+def describe_sampler(spec: str) -> Any:
+    """The sampler's code: Optuna's distribution (and the sampler's own, if another)."""
+    import hashlib
+
+    from trainsmart_bench.tuners.plugin_code import (
+        PluginSource,
+        _distribution_of,
+        distribution_digest,
+    )
+
+    path, _ = _sampler_spec(spec)
+    dists = {d.metadata["Name"]: d for d in (_distribution_of("optuna"), _distribution_of(path))
+             if d is not None}
+    if not dists:
+        raise ConfigError(f"tuner {spec!r} needs optuna: {install_hint('optuna')}")
+    digest = hashlib.sha256("\0".join(distribution_digest(d) for _, d in sorted(dists.items()))
+                            .encode()).hexdigest()
+    where = ", ".join(f"{n}=={d.version}" for n, d in sorted(dists.items()))
+    return PluginSource(spec, "optuna", f"{path} ({where})", digest)

@@ -133,23 +133,39 @@ class StudyConfig:
         on = f"__table-{self.table[:8]}" if self.table else ""
         w = f"__w{self.workers}" if self.workers != 1 else ""
         cv = f"__{self.protocol.replace(':', '')}" if self.protocol else ""
-        return (f"{self.task}{prof}__{self.backend}__{self.device}__{self.tuner}{on}{w}{cv}"
-                f"__study{self.study_seed}")
+        from trainsmart_bench.registry import tuner_slug
+
+        return (f"{self.task}{prof}__{self.backend}__{self.device}__{tuner_slug(self.tuner)}"
+                f"{on}{w}{cv}__study{self.study_seed}")
+
+    def plugin(self) -> dict[str, str] | None:
+        """The plugin tuner's spec, kind, location and code digest (None for a built-in); read
+        from its files, nothing imported."""
+        from trainsmart_bench.registry import TUNERS, split_tuner
+        from trainsmart_bench.tuners.plugins import describe
+
+        base, _ = split_tuner(self.tuner)
+        return None if base in TUNERS else describe(base).identity()
 
     def identity(self, data_dir: str | None = None) -> dict[str, Any]:
         """What determines the study's results: its settings, plus (like a run's identity)
-        the dataset checksum, the framework versions and the suite's version."""
+        the dataset checksum, the framework versions and the suite's version; for a plugin
+        tuner, the digest of its code, so a changed tuner never continues an old study."""
         from trainsmart_bench import __version__
         from trainsmart_bench.execution.identity import dataset_checksum, framework_versions
         from trainsmart_bench.tasks import resolve_task
 
+        plugin = self.plugin()
+        mine = {k: getattr(self, k) for k in IDENTITY}
+        if plugin is not None:
+            mine["plugin"] = plugin
         if self.table:  # nothing trains: the table's digest covers data, frameworks and runs
-            return {**{k: getattr(self, k) for k in IDENTITY}, "table": self.table,
-                    "workers": self.workers, "suite_version": __version__}
+            return {**mine, "table": self.table, "workers": self.workers,
+                    "suite_version": __version__}
         task = resolve_task(self.task)
         dataset = task.dataset
-        return {**{k: getattr(self, k) for k in IDENTITY},
-                **({"plugin": task.plugin.identity()} if task.plugin is not None else {}),
+        return {**mine,
+                **({"task_plugin": task.plugin.identity()} if task.plugin is not None else {}),
                 "dataset": {"name": dataset, "checksum": dataset_checksum(dataset, data_dir)},
                 "frameworks": framework_versions(self.backend), "threads": self.threads,
                 "suite_version": __version__,

@@ -190,7 +190,7 @@ def _table_study(config: StudyConfig, table: Any, workers: int, store: Path, res
         return Study(config, old, [], path.parent)
     run = StudyRun(config, store, None, False, tuner_options, on_trial)
     target = {"quantile": TARGET_QUANTILE, "value": t.quantile(TARGET_QUANTILE)}
-    run.extra = {"env": _environment(), "table": {
+    run.extra = {**run.extra, "env": _environment(), "table": {
         "digest": t.digest, "path": str(t.path), "workers": workers, "best": t.best_value(),
         "configs": len(t.primary()), "max_epochs": t.max_epochs, "target": target}}
     run.path.mkdir(parents=True, exist_ok=True)
@@ -233,6 +233,8 @@ class StudyRun:
                         self.path / "trials.json.gz"]:
                 old.unlink(missing_ok=True)
         self.identity = config.identity(data_dir)
+        if "plugin" in self.identity:  # the records name the plugin and its code's digest
+            self.extra = {**self.extra, "plugin": self.identity["plugin"]}
         self.records: list[TrialRecord] = self._restore()
 
     # -- resume ----------------------------------------------------------------------------
@@ -272,7 +274,8 @@ class StudyRun:
             "schema_version": SCHEMA_VERSION, "kind": "study", "state": "running",
             "study_id": self.config.study_id, "config": asdict(self.config),
             "identity_fields": self.identity, "identity": digest(self.identity),
-            "library": self.library})
+            "library": self.library, **({"plugin": self.extra["plugin"]}
+                                        if "plugin" in self.extra else {})})
 
     def run(self, evaluator: Evaluator) -> Study:
         self.start()
