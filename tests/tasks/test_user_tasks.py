@@ -168,7 +168,7 @@ def test_run_records_the_plugin_and_a_changed_model_re_trains(tmp_path, capsys, 
     assert rc == 0, out.err
     (rec,) = [json.loads(p.read_text()) for p in (tmp_path / "runs").glob("*.json")]
     assert rec["status"] == "ok" and rec["task"] == "toy-user"
-    assert rec["identity_fields"]["plugin"]["spec"] == f"{path}:TASK"
+    assert rec["identity_fields"]["task_plugin"]["spec"] == f"{path}:TASK"
     assert rec["metrics"]["param_count"]["value"] == 4 * 8 + 8 + 8 * 2 + 2
     rc, out = run_cli(args, capsys)
     assert rc == 0 and "1 of 1 cells reused" in out.out
@@ -176,7 +176,7 @@ def test_run_records_the_plugin_and_a_changed_model_re_trains(tmp_path, capsys, 
     plugins._LOADED.clear()
     plugins._BY_SPEC.clear()
     rc, out = run_cli(args, capsys)
-    assert rc == 0 and "recorded with other settings: plugin.digest" in out.out
+    assert rc == 0 and "recorded with other settings: task_plugin.digest" in out.out
 
 
 def test_a_backend_without_a_builder_is_a_recorded_skip(tmp_path, capsys):

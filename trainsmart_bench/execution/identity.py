@@ -55,5 +55,5 @@ def run_identity(task: str, profile: str | None, params: Mapping[str, Any], back
         "device": device, "threads": int(threads), "cpus": list(cpus) if cpus else None,
         "mode": mode, "protocol": dict(protocol) if protocol else None,
         "suite_version": __version__, "seed": int(seed),
-        **({"plugin": spec.plugin.identity()} if spec.plugin is not None else {}),
+        **({"task_plugin": spec.plugin.identity()} if spec.plugin is not None else {}),
     }
