@@ -246,3 +246,27 @@ TASK = UserTask(name="{name}", data=data, metric="accuracy", target=0.8,
                  file="broken_builder.py")
     rc, out = run_cli(["check", "task", f"{path}:TASK", "--backend", "torch"], capsys)
     assert rc == 1 and "its torch= builder on torch: ValueError: bad width" in out.out
+
+
+def test_a_tuning_table_of_a_user_task_and_studies_on_it(tmp_path, capsys, monkeypatch):
+    """table build takes a user task's spec; the table records it, so tune --table (in this
+    process and in --jobs processes) loads the same code."""
+    monkeypatch.setenv("COLUMNS", "200")
+    path = write(tmp_path)
+    out_file = tmp_path / "toy.json.gz"
+    rc, out = run_cli(["table", "build", "--task", f"{path}:TASK", "--backend", "torch",
+                       "--configs", "2", "--replicate-every", "100", "--out", str(out_file)],
+                      capsys)
+    assert rc == 0, out.err
+    from trainsmart_bench.tuning.table import Table
+
+    table = Table.load(out_file)
+    assert table.header["task"] == "toy-user"
+    assert table.header["identity"]["task_plugin"]["spec"] == f"{path}:TASK"
+    plugins._LOADED.clear()
+    plugins._BY_SPEC.clear()  # as in a new process: only the table says where the code is
+    rc, out = run_cli(["tune", "--table", str(out_file), "--tuner", "random,grid", "--budget",
+                       "trials:4", "--studies", "2", "--jobs", "2",
+                       "--results", str(tmp_path / "tune")], capsys)
+    assert rc == 0, out.err
+    assert "budget 4 trials per study" in out.out and "toy-user" in out.out

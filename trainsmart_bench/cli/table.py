@@ -59,6 +59,7 @@ def cmd_build(args) -> int:
 
     if args.configs < 1 or args.jobs < 1 or args.threads < 1:
         raise ConfigError("--configs, --jobs and --threads must be at least 1")
+    args.task = resolve_task(args.task).name  # a user task's spec: its name from here on
     out = Path(args.out or f"tables/{args.task}-{args.backend}.json.gz")
     s = BuildSettings(args.task, args.backend, args.device, args.profile, args.threads,
                       args.seed, args.replicate_every, args.replicate_seeds, args.data_dir,

@@ -41,6 +41,7 @@ def tune_tables(args, tuners: list[str]) -> int:
     per_task: dict[str, dict[str, dict[str, float]]] = {}  # unit -> task -> tuner -> ttt
     for path in args.table.split(","):
         table = Table.load(path)
+        table.task()  # loads a user task's code
         if args.task and args.task != table.header["task"]:
             raise ConfigError(f"{path} is a table of {table.header['task']}, not {args.task}")
         h = table.header

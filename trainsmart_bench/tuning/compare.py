@@ -81,6 +81,7 @@ def _studies(table: Table | str, group: tuple[int, str, int], kw: Mapping[str, A
     from trainsmart_bench.tuning.study import run_study
 
     table = table if isinstance(table, Table) else Table.load(table)
+    table.task()  # a user task's code, in this (pool) process too
     h, (workers, tuner, studies) = table.header, group
     out = []
     for seed in range(studies):

@@ -74,6 +74,16 @@ class Table:
         entries = data.pop("entries")
         return cls(data, entries, path)
 
+    def task(self) -> Any:
+        """The table's task; a user task's code is loaded from the spec its runs recorded (so
+        only what runs studies or re-trains calls this: reading a table loads nothing)."""
+        from trainsmart_bench.tasks import plugins, resolve_task
+
+        plugin = (self.header.get("identity") or {}).get("task_plugin")
+        if plugin and plugins.loaded(self.header["task"]) is None:
+            plugins.load(plugin["spec"])
+        return resolve_task(self.header["task"])
+
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:
         """Written atomically (temp file, fsync, rename); gzip without a timestamp."""
         path = Path(path or self.path)

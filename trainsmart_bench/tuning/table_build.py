@@ -249,6 +249,7 @@ def check(path: str | Path, n: int = 5, seed: int = 0, jobs: int = 1,
     """Re-train ``n`` recorded configurations (seeded choice among the ok ones) for real."""
     table = Table.load(path)
     h = table.header
+    table.task()  # a user task's code, before re-training its runs
     s = kept(h, BuildSettings(h["task"], h["backend"], h["device"], h["profile"],
                               int(h["threads"]), int(h["design"]["seed"]), data_dir=data_dir,
                               timeout=timeout))
