@@ -121,7 +121,9 @@ def _from_file(path: str, attr: str) -> Any:
     file = Path(path).expanduser().resolve()
     what = f"task file {path}"
     if not file.is_file():
-        raise ConfigError(f"{what}: no such file (from {Path.cwd()})")
+        raise ConfigError(f"{what}: no such file (from {Path.cwd()}); a run on a Ray node "
+                          "loads the task from the same path there, so the file must exist on "
+                          "every node (or install it as a package with an entry point)")
     code = file.read_bytes()
     digest = hashlib.sha256(code).hexdigest()
     name = f"trainsmart_user_task_{digest[:16]}"
