@@ -41,6 +41,15 @@ def is_failure(value: float | None) -> bool:
     return value is None or not math.isfinite(float(value))
 
 
+def clip_round_off(p: Any, v: float) -> float:
+    """``v`` clipped into ``p``'s range where it is out only by float round-off at a bound
+    (``exp(log(high))``); anything further out is left for validation to catch."""
+    tol = 1e-9 * max(1.0, abs(p.low), abs(p.high))
+    if p.low - tol <= v < p.low or p.high < v <= p.high + tol:
+        return min(p.high, max(p.low, v))
+    return v
+
+
 def config_key(config: Mapping[str, Any]) -> tuple:
     return tuple(sorted((k, repr(v)) for k, v in config.items()))
 
@@ -159,10 +168,7 @@ class Tuner(ABC):
             if isinstance(p, Int) and isinstance(v, float) and v.is_integer():
                 v = int(v)
             elif isinstance(p, Float) and isinstance(v, (int, float)):
-                v = float(v)
-                tol = 1e-9 * max(1.0, abs(p.low), abs(p.high))
-                if p.low - tol <= v < p.low or p.high < v <= p.high + tol:
-                    v = min(p.high, max(p.low, v))
+                v = clip_round_off(p, float(v))
             out[name] = v
         return out
 

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from trainsmart_bench.space import Categorical, Float, Int, SearchSpace
+from trainsmart_bench.tuners.base import clip_round_off
 
 
 def _labels(choices: tuple[Any, ...]) -> list[str]:
@@ -76,10 +77,7 @@ def from_suggestion(space: SearchSpace, raw: Mapping[str, Any]) -> dict[str, Any
             v = int(v) if isinstance(p, Int) or any(c == v and isinstance(c, int)
                                                     for c in p.choices) else v
         elif isinstance(p, Float) and _is_number(v):
-            v = float(v)
-            tol = 1e-9 * max(1.0, abs(p.low), abs(p.high))
-            if p.low - tol <= v < p.low or p.high < v <= p.high + tol:
-                v = min(p.high, max(p.low, v))
+            v = clip_round_off(p, float(v))
         out[name] = v
     return out
 

@@ -1,18 +1,7 @@
-"""Tuners from outside the suite: a spec names a class, the loader finds, checks and digests it.
-
-Specs (``registry.plugin_kind`` parses them without importing anything):
-
-* ``path/to/file.py:Class`` - the file is imported as a module of its own (its folder on
-  ``sys.path`` while it loads, so it can import its neighbours);
-* ``package.module:Class`` - imported from ``sys.path`` (an installed package, or
-  ``PYTHONPATH``);
-* an entry point name in the group ``trainsmart_bench.tuners`` of an installed distribution;
-* the bridges ``optuna:<sampler import path>(key=JSON,...)`` (``tuners.optuna``) and
-  ``bayesmark:DIR[:NAME]`` (``tuners.bayesmark``).
-
-Loading a plugin runs its code. Only the commands that run studies load one; the digest that
-goes into a study's identity (``describe``) reads files and package metadata, never imports.
-"""
+"""What loading a tuner plugin needs, shared by the loader (``tuners.plugins``) and the
+bridges (``tuners.optuna``, ``tuners.bayesmark``): where its code is and its digest, importing
+a file or module with errors that show their traceback's tail, the contract a class must have,
+and the ``name(key=JSON, ...)`` option syntax."""
 
 from __future__ import annotations
 
