@@ -120,3 +120,24 @@ def test_calibration_a_pruner_better_per_epoch_and_worse_per_trial(tmp_path):
     assert asha.rank == 1 and rand.rank == 2  # significantly better at the same compute
     assert [s.tuner for s in c.scores][0] == "ray-random+asha"
     assert any(p.significant and p.better == "ray-random+asha" for p in c.pairs)
+
+
+def test_studies_under_two_budgets_keep_both_and_the_report_shows_each(tmp_path):
+    """The same tuner and seed under trials:6 and epochs:12 are two studies, kept apart, and
+    the report scores each group at its own budget, named in its headings."""
+    from trainsmart_bench.report.model import load
+    from trainsmart_bench.report.tuning_view import tuning_section
+    from trainsmart_bench.tuning.study import run_study
+
+    table = ordered_table(40, epochs=4)
+    a = run_study("synthetic", "none", "random", 6, store_dir=tmp_path, table=table,
+                  params={"epochs": 4})
+    b = run_study("synthetic", "none", "random", 12, budget_epochs=12, budget_unit="epochs",
+                  store_dir=tmp_path, table=table, params={"epochs": 4})
+    assert a.path != b.path and a.path.is_dir() and b.path.is_dir()
+    assert b.summary["epochs"] == 12 and a.summary["n_trials"] == 6
+    html, problems = tuning_section(load([tmp_path]).tuning)
+    assert problems == []
+    assert "budget 6 trials" in html and "budget 12 epochs" in html
+    assert "Scores at a budget of 6 trials per study" in html
+    assert "Scores at a budget of 12 epochs per study" in html

@@ -136,7 +136,16 @@ class StudyConfig:
         from trainsmart_bench.registry import tuner_slug
 
         return (f"{self.task}{prof}__{self.backend}__{self.device}__{tuner_slug(self.tuner)}"
-                f"{on}{w}{cv}__study{self.study_seed}")
+                f"{on}{w}{cv}{self._budget_part()}__study{self.study_seed}")
+
+    def _budget_part(self) -> str:
+        """Studies under other budgets keep folders of their own: a table study (redone in
+        milliseconds) names its budget's unit and amount, a real one its unit unless trials
+        (so that resuming with a larger amount goes on in the same folder)."""
+        if self.table:
+            amount = getattr(self, f"budget_{self.budget_unit}")
+            return f"__{self.budget_unit}{amount:g}"
+        return "" if self.budget_unit == "trials" else f"__{self.budget_unit}"
 
     def plugin(self) -> dict[str, str] | None:
         """The plugin tuner's spec, kind, location and code digest (None for a built-in); read
