@@ -1,4 +1,4 @@
-"""Sessions: tests, lint, bench (the asv suite), microbench. `nox -l` lists them."""
+"""Sessions: tests, tests_slow, lint, bench (the asv suite), microbench. `nox -l` lists them."""
 
 from __future__ import annotations
 
@@ -32,14 +32,37 @@ def install(session: nox.Session, extras: str = "all", *groups: str) -> None:
         session.install(*nox.project.dependency_groups(PYPROJECT, group))
 
 
+def parallel(args: list[str]) -> list[str]:
+    """pytest-xdist's options: a worker per core (at most 4), tests of one ``xdist_group``
+    (a Ray cluster, Chromium) in one worker; none where the caller chose (-n, -p no:xdist)."""
+    chose = any(a in ("-n", "--numprocesses", "no:xdist") or a.startswith(("-n", "--numproc"))
+                for a in args)
+    workers = min(4, len(os.sched_getaffinity(0)))
+    return [] if chose or workers < 2 else ["-n", str(workers), "--dist", "loadgroup"]
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test suite (pass pytest options after --)."""
+    """The test suite without the slow tests, on every core (pass pytest options after --)."""
     install(session, "all", "test")
+    install_bayesmark(session)
+    session.run("pytest", "-m", "not slow", *parallel(session.posargs), *session.posargs,
+                env={"TF_CPP_MIN_LOG_LEVEL": "2"})
+
+
+@nox.session
+def tests_slow(session: nox.Session) -> None:
+    """The slow tests: cross-backend parity, compiled modes, real-process studies."""
+    install(session, "all", "test")
+    install_bayesmark(session)
+    session.run("pytest", "-m", "slow", *parallel(session.posargs), *session.posargs,
+                env={"TF_CPP_MIN_LOG_LEVEL": "2"})
+
+
+def install_bayesmark(session: nox.Session) -> None:
     # Bayesmark's own optimizers are real plugins to test the bridge on; its 2020 pins would
     # downgrade half the environment, so only the package itself (the bridge needs no more)
     session.install("--no-deps", BAYESMARK)
-    session.run("pytest", *session.posargs, env={"TF_CPP_MIN_LOG_LEVEL": "2"})
 
 
 @nox.session

@@ -62,5 +62,23 @@ def ray_cluster():
         cluster.shutdown()
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Make ``--dist loadgroup`` keep an ``xdist_group`` in one worker. pytest-xdist 3.8 tags
+    a grouped test by setting ``item._nodeid`` to ``<id>@<group>``; pytest 9.2 keeps the id in
+    ``item._id`` and ignores that, so every group was spread over the workers (a module
+    fixture then ran once per worker, two Ray clusters at once). Tag it where pytest reads it;
+    a no-op where xdist's own tag took."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})
+        if names and item.nodeid.rfind("@") <= item.nodeid.rfind("]"):
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(names)}")
+
+
 def pytest_configure(config):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

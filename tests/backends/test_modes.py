@@ -116,6 +116,7 @@ def _graphs(d: dict) -> float:
     return d["after"].get("compiled_graphs", 0) - d["before"].get("compiled_graphs", 0)
 
 
+@pytest.mark.slow  # a framework process per backend, torch.compile ~40 s: nox -s tests_slow
 @pytest.mark.parametrize("name", BACKENDS)
 def test_compiled_compiles_and_computes_what_eager_does(name):
     runs, phases = _modes(name, "eager", "compiled")
@@ -135,6 +136,7 @@ def test_compiled_compiles_and_computes_what_eager_does(name):
     np.testing.assert_allclose(compiled["predictions"], eager["predictions"], atol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not BF16, reason=str(precision_unavailable(Mode("eager", "bf16"), "cpu")))
 @pytest.mark.parametrize("name", BACKENDS)
 def test_bf16_changes_the_arithmetic_a_little(name):

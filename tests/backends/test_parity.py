@@ -45,6 +45,9 @@ BACKENDS = ("torch", "keras-tf", "keras-jax", "keras-torch")
 PAIRS = list(itertools.combinations(BACKENDS, 2))
 REPO = Path(__file__).resolve().parents[2]
 IDS = [case_id(k, o) for k, o in CASES]
+# four framework processes, ~2.5 min: nox -s tests_slow; one xdist worker for the module, so
+# that its fixture runs them once for every test here
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("parity")]
 
 
 def _worker(*args: str) -> None:

@@ -19,6 +19,8 @@ pytest.importorskip("asv")
 pytest.importorskip("torch")
 
 REPO = Path(__file__).resolve().parents[2]
+# one worker for the module: its fixture runs the whole bench job, once, for every test here
+pytestmark = pytest.mark.xdist_group("bench-asv")
 TRAINING = {
     "Accuracy.track_accuracy": "fraction",
     "RMSE.track_rmse": "rating",

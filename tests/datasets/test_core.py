@@ -97,9 +97,9 @@ def test_cifar_import_from_archive(tmp_path):
     first = np.fromfile(d / "data_batch_1.bin", np.uint8, 3073)
     assert ds["x_train"][0, 0, 1, 0] == first[1 + 1]
     assert ds["x_train"][0, 0, 0, 2] == first[1 + 2048]
-    t = time.perf_counter()
+    t = time.process_time()  # CPU time: a busy machine (xdist's other worker) slows the wall
     loader.load()
-    assert time.perf_counter() - t < 2.0
+    assert time.process_time() - t < 2.0
 
 
 def test_cifar_truncated_batch_names_the_file(tmp_path):

@@ -12,7 +12,8 @@ from trainsmart_bench.datasets.cache import shared_datasets_dir
 from trainsmart_bench.datasets.imdb import IMDB, texts
 from trainsmart_bench.datasets.movielens import MLLatestSmall, random_split, temporal_split
 
-pytestmark = pytest.mark.realdata
+# one xdist worker: the session's real-data dir (each dataset imported once) is per worker
+pytestmark = [pytest.mark.realdata, pytest.mark.xdist_group("realdata")]
 
 
 def _shared(*parts: str) -> Path:
@@ -53,9 +54,9 @@ def test_imdb_counts_are_balanced(real_imdb):
 
 def test_imdb_reload_is_fast_and_texts_round_trip(real_imdb):
     loader, manifest = real_imdb
-    t = time.perf_counter()
+    t = time.process_time()  # CPU time: a busy machine (xdist's other worker) slows the wall
     ds = loader.load()
-    assert time.perf_counter() - t < 2.0, "the parsed cache loads in well under a second"
+    assert time.process_time() - t < 2.0, "the parsed cache loads in well under a CPU second"
     assert ds.checksum == manifest["checksum"]
     first = texts(ds, "train")[ds["y_train"].tolist().index(1)]
     assert first.startswith("Bromwell High is a cartoon comedy")  # train/pos/0_9.txt

@@ -9,6 +9,8 @@ from trainsmart_bench.execution.matrix import Cell, run_cell, run_matrix
 from trainsmart_bench.results import RecordStore, Status
 
 pytest.importorskip("torch")
+# one Ray cluster at a time (the session dir, the cluster address file): one xdist worker
+pytestmark = pytest.mark.xdist_group("ray")
 
 
 def test_matrix_cells_spread_over_both_nodes(ray_cluster, tmp_path):

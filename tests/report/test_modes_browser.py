@@ -17,8 +17,9 @@ from tests.results.test_modes import matrix
 from trainsmart_bench.report import build_report, write_report
 from trainsmart_bench.results.store import RecordStore
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="headless Chromium not found (Debian: apt-get install -y chromium)")
+# one Chromium at a time, in one xdist worker: page-load and render times are asserted
+pytestmark = [pytest.mark.xdist_group("chromium"), pytest.mark.skipif(
+    CHROMIUM is None, reason="headless Chromium not found (Debian: apt-get install -y chromium)")]
 
 ROWS = "document.querySelectorAll('#modes table.modes tbody tr').length"
 GATES = ("[...document.querySelectorAll('#modes table.modes .badge')]"

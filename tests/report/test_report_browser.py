@@ -20,9 +20,10 @@ from trainsmart_bench.report import build_report, write_report
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "",
                              shutil.which("chromium-browser") or "") if p and Path(p).exists()),
                 None)
-pytestmark = pytest.mark.skipif(
+# one Chromium at a time, in one xdist worker: page-load and render times are asserted
+pytestmark = [pytest.mark.xdist_group("chromium"), pytest.mark.skipif(
     CHROMIUM is None,
-    reason="headless Chromium not found (Debian: apt-get install -y chromium)")
+    reason="headless Chromium not found (Debian: apt-get install -y chromium)")]
 
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -26,8 +26,9 @@ from tests.report.factory import ENV, write_results
 from trainsmart_bench.bench.publish import SiteConfig, build_site
 from trainsmart_bench.report import build_report, write_report
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="headless Chromium not found (Debian: apt-get install -y chromium)")
+# one Chromium at a time, in one xdist worker: page-load and render times are asserted
+pytestmark = [pytest.mark.xdist_group("chromium"), pytest.mark.skipif(
+    CHROMIUM is None, reason="headless Chromium not found (Debian: apt-get install -y chromium)")]
 
 GRID_READY = ("(() => { const p = document.querySelectorAll('#summarygrid-display "
               ".benchmark-plot'); return p.length > 0 && [...p].every(d => "

@@ -9,6 +9,8 @@ import pytest
 from trainsmart_bench.tuning.study import run_study
 
 VOLATILE = {"timings", "node", "started"}
+# one Ray cluster at a time (the session dir, the cluster address file): one xdist worker
+pytestmark = pytest.mark.xdist_group("ray")
 
 
 def comparable(record) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,8 +31,7 @@ def add_training_options(p: argparse.ArgumentParser, *, results: str, task_help:
                    help="set a hyperparameter, e.g. --set epochs=2 (repeatable; in tune it "
                         "leaves the search space)")
     p.add_argument("--results", default=results, help=f"record directory (default ./{results})")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                   help="seconds per run or trial (default %(default)g)")
+    add_timeout(p, DEFAULT_TIMEOUT, "seconds per run or trial")
     p.add_argument("--threads", type=int,
                    help="intra-op threads of each run or trial (default: physical cores)")
     p.add_argument("--ray-address", metavar="ADDR",
@@ -43,6 +43,30 @@ def add_training_options(p: argparse.ArgumentParser, *, results: str, task_help:
                         "on the training data; ml-100k: its official folds) or walk-forward:K "
                         "(ratings: K expanding time windows); one run per fold (tune: each "
                         "trial's objective is the mean over folds)")
+
+
+def timeout_seconds(value: str) -> float:
+    """``--timeout``'s value: a positive, finite number of seconds, or ``none`` (no limit,
+    ``math.inf``, which the process runner takes as no deadline). Anything else is refused
+    while the arguments are parsed, before anything trains."""
+    if value.strip().lower() == "none":
+        return math.inf
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: expected a positive number of seconds (e.g. 600) or 'none' for no "
+            "limit")
+    return seconds
+
+
+def add_timeout(p: argparse.ArgumentParser, default: float, what: str) -> None:
+    """The ``--timeout`` option, parsed by ``timeout_seconds``."""
+    p.add_argument("--timeout", type=timeout_seconds, default=default, metavar="SECONDS",
+                   help=f"{what}: a positive number, or none for no limit (default "
+                        f"%(default)g)")
 
 
 def split(value: str, valid: Sequence[str], what: str) -> list[str]:

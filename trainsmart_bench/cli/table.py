@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from trainsmart_bench.cli.options import DEVICES
+from trainsmart_bench.cli.options import DEVICES, add_timeout
 from trainsmart_bench.errors import ConfigError
 
 console = Console(highlight=False)
@@ -35,7 +35,7 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
                    help="every k-th configuration also trains with more seeds (default 10)")
     b.add_argument("--replicate-seeds", type=int, default=3,
                    help="seeds of a replicated configuration (default 3)")
-    b.add_argument("--timeout", type=float, default=3600.0, help="seconds per run")
+    add_timeout(b, 3600.0, "seconds per run")
     b.add_argument("--no-grid", dest="grid", action="store_false", default=None,
                    help="leave the 3-point grid out of the design (for a small table; "
                         "extending a table keeps its design)")
@@ -46,7 +46,7 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
     c.add_argument("--configs", type=int, default=5)
     c.add_argument("--seed", type=int, default=0, help="which configurations (seeded choice)")
     c.add_argument("--jobs", type=int, default=1)
-    c.add_argument("--timeout", type=float, default=3600.0)
+    add_timeout(c, 3600.0, "seconds per run")
     c.set_defaults(func=cmd_check)
     i = cmds.add_parser("info", help="what a table holds")
     i.add_argument("table")

@@ -1,8 +1,9 @@
 """The one way a unit of training runs: in a fresh child process, watched by its parent.
 
 ``run_unit(spec, timeout, on_epoch)`` starts ``python -m trainsmart_bench.training.child``
-in a session of its own, with the thread environment of ``spec["threads"]`` (the same
-``OMP``/``MKL``/TensorFlow settings for every caller), answers each per-epoch report with
+(``timeout`` in seconds; ``math.inf``: no limit) in a session of its own, with the thread
+environment of ``spec["threads"]`` (the same ``OMP``/``MKL``/TensorFlow settings for every
+caller), answers each per-epoch report with
 ``go`` or ``stop``, and returns the child's result. A crash, an out-of-memory kill, a broken
 report channel or a timeout kills the child's whole process group and becomes a failed (or
 timed-out) result with the tail of its stderr; Ctrl-C kills it too and is raised on.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import queue
 import signal
@@ -108,7 +110,7 @@ def _converse(proc: subprocess.Popen, lines: queue.Queue, deadline: float, on_ep
     """Answer every epoch report until the child closes its end; returns why it was cut short."""
     while True:
         try:
-            line = lines.get(timeout=max(0.0, deadline - time.perf_counter()))
+            line = lines.get(timeout=_left(deadline, 0.0))
         except queue.Empty:
             return "timeout"
         if line is None:
@@ -126,10 +128,18 @@ def _converse(proc: subprocess.Popen, lines: queue.Queue, deadline: float, on_ep
             proc.stdin.write("go\n" if keep else "stop\n")
             proc.stdin.flush()
     try:
-        proc.wait(timeout=max(1.0, deadline - time.perf_counter()))
+        proc.wait(timeout=_left(deadline, 1.0))
     except subprocess.TimeoutExpired:
         return "timeout"
     return None
+
+
+def _left(deadline: float, at_least: float) -> float | None:
+    """Seconds to wait until ``deadline`` (at least ``at_least``); None, wait without a limit,
+    for a unit without a timeout (``math.inf``: the queue and ``wait`` refuse an infinite one)."""
+    if math.isinf(deadline):
+        return None
+    return max(at_least, deadline - time.perf_counter())
 
 
 def kill(proc: subprocess.Popen) -> None:

@@ -14,6 +14,7 @@ pruning tuner), each unit gets a second queue for the answers. Nodes need trains
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -70,7 +71,8 @@ def _remote_unit(spec: dict[str, Any], timeout: float, key: Any, up: Any,
 
     def relay(report: Mapping[str, Any]) -> bool:
         up.put((key, dict(report)))
-        return True if down is None else bool(down.get(timeout=timeout))
+        wait = None if math.isinf(timeout) else timeout  # inf: a unit without a timeout
+        return True if down is None else bool(down.get(timeout=wait))
 
     owner = uuid.uuid4().hex
     allocator, cores = _cores(int(spec["threads"]), owner)
