@@ -205,6 +205,7 @@ def test_bad_data_stops_the_run_before_anything_trains(tmp_path, capsys):
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
 
 
+@pytest.mark.slow
 def test_tune_on_a_user_task(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
     path = write(tmp_path)
@@ -217,6 +218,7 @@ def test_tune_on_a_user_task(tmp_path, capsys, monkeypatch):
     assert summary["identity_fields"]["task_plugin"]["digest"] == get_task("toy-user").plugin.digest
 
 
+@pytest.mark.slow
 def test_check_task_compares_the_builders_and_names_what_to_fix(tmp_path, capsys):
     """Two frameworks' builders that differ in size would train different models: a problem;
     a task whose builders agree passes (each builder is built in its own process)."""
@@ -248,6 +250,7 @@ TASK = UserTask(name="{name}", data=data, metric="accuracy", target=0.8,
     assert rc == 1 and "its torch= builder on torch: ValueError: bad width" in out.out
 
 
+@pytest.mark.slow
 def test_a_tuning_table_of_a_user_task_and_studies_on_it(tmp_path, capsys, monkeypatch):
     """table build takes a user task's spec; the table records it, so tune --table (in this
     process and in --jobs processes) loads the same code."""
