@@ -318,3 +318,46 @@ def test_check_command_exit_codes(tmp_path, capsys):
     assert "problem" in out and "FloatInts: suggestions: trial 0: layers=" in out
     assert main(["check", "tuner", f"{tmp_path / 'missing.py'}:X"]) == 1
     assert "does not exist" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", tuner_params(["optuna-tpe", "optuna-tpe+median"]))
+def test_optuna_names_propose_what_optunas_own_loop_does(name):
+    """optuna-tpe is TPESampler alone and +median adds MedianPruner, exactly: driven with the
+    same values, our adapter suggests what Optuna's own study.optimize suggests, trial for
+    trial, and prunes the same trials."""
+    import logging
+
+    import optuna
+
+    from tests.tuners.helpers import CONTINUOUS
+    from trainsmart_bench.tuners.optuna import optuna_distributions
+
+    optuna.logging.set_verbosity(logging.WARNING)
+    dists = optuna_distributions(CONTINUOUS)
+    pruner = optuna.pruners.MedianPruner() if "+median" in name else optuna.pruners.NopPruner()
+    ref = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=7),
+                              pruner=pruner)
+
+    def objective(trial):
+        c = {k: trial._suggest(k, d) for k, d in dists.items()}
+        for epoch in range(1, 5):
+            trial.report(toy_value(c) - 1.0 / epoch, epoch)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+        return toy_value(c)
+
+    ref.optimize(objective, n_trials=25)
+    tuner = create_tuner(name, CONTINUOUS, "max", 7, max_epochs=4)
+    ours, pruned = [], 0
+    for _ in range(25):
+        (c,) = tuner.suggest(1)
+        tid = tuner.trial_id(c)
+        for epoch in range(1, 5):
+            if not tuner.report(tid, epoch, toy_value(c) - 1.0 / epoch):
+                pruned += 1
+                break
+        tuner.observe([c], [toy_value(c)])
+        ours.append(c)
+    assert [t.params for t in ref.trials] == ours
+    assert pruned == sum(t.state.name == "PRUNED" for t in ref.trials)
+    assert (pruned > 0) == ("+median" in name)
