@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from trainsmart_bench.errors import ConfigError, DataError
+from trainsmart_bench.results.unit import UnitSpec
 from trainsmart_bench.tasks import get_task, parse_tasks, plugins
 
 TASK = '''
@@ -58,8 +59,8 @@ def test_a_file_task_loads_with_its_source_and_digest(tmp_path):
     assert spec.plugin.spec == f"{path}:TASK" and len(spec.plugin.digest) == 64
     assert spec.direction.value == "max" and spec.loss == "sparse_categorical_crossentropy"
     assert get_task(f"{path}:TASK") is spec  # loaded once
-    assert plugins.unit_fields(name) == {"plugin": f"{path}:TASK"}
-    assert plugins.unit_fields("digits-mlp") == {}
+    assert UnitSpec.build(name, "torch").plugin == f"{path}:TASK"  # its process loads it
+    assert UnitSpec.build("digits-mlp", "torch").plugin is None
 
 
 def test_a_module_task_and_an_entry_point(tmp_path, monkeypatch):

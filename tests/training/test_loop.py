@@ -52,7 +52,7 @@ def test_a_diverging_loss_stops_the_run_as_a_failure_without_test_scores(clock, 
     assert res.stopped_by == "diverged"
     assert res.error.startswith("diverged at epoch 3: training loss")
     assert res.metrics["epochs_trained"] == 3 and "train 4" not in script.calls
-    assert [r["epoch"] for r in reports] == [1, 2]  # the diverged epoch is not reported
+    assert [r.epoch for r in reports] == [1, 2]  # the diverged epoch is not reported
     assert res.metrics["best_val"] == pytest.approx(0.6)
     for name in ("accuracy", "f1_macro", "inference_throughput"):
         assert name not in res.metrics, name
@@ -106,8 +106,8 @@ def test_on_epoch_gets_the_report_and_false_stops_the_run(clock):
     reports = []
 
     def on_epoch(report):
-        reports.append(dict(report))
-        return report["epoch"] < 2
+        reports.append(report.to_json())
+        return report.epoch < 2
 
     script = Script(quality=[0.5, 0.6, 0.7, 0.8, 0.9, 0.9], epoch_s=[2.0] * 6,
                     loss=[0.9, 0.8, 0.7, 0.6, 0.5, 0.4], build_s=0.5, predict_s=0.5)

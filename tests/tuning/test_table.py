@@ -8,6 +8,7 @@ import pytest
 
 from tests.tuning.helpers import entry, synthetic_header, synthetic_table
 from trainsmart_bench.errors import ConfigError
+from trainsmart_bench.results.unit import UnitSpec
 from trainsmart_bench.space import Categorical, Float, Int, SearchSpace
 from trainsmart_bench.tuning.design import design, to_value
 from trainsmart_bench.tuning.simulate import Replay, TableEvaluator
@@ -57,12 +58,13 @@ def test_snapping_keeps_categoricals_exact_where_the_table_has_them():
 
 
 def _replay(t, epochs=4, keep=lambda e: True):
-    spec = {"params": {**t.entries[0]["config"], "epochs": epochs}}
+    spec = UnitSpec(t.header["task"], t.header["backend"],
+                    params={**t.entries[0]["config"], "epochs": epochs})
     reports = []
 
     def on_epoch(r):
-        reports.append(r["epoch"])
-        return keep(r["epoch"])
+        reports.append(r.epoch)
+        return keep(r.epoch)
 
     return TableEvaluator(t)(spec, 60.0, on_epoch), reports
 

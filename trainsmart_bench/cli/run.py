@@ -4,7 +4,6 @@ summary table."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from trainsmart_bench.mode import MODE_NAMES
 from trainsmart_bench.registry import names
 from trainsmart_bench.results.records import RunRecord, Status
 from trainsmart_bench.results.store import RecordStore
+from trainsmart_bench.results.unit import EpochReport
 from trainsmart_bench.tasks import get_task, parse_tasks, task_names
 
 console = Console(highlight=False)
@@ -188,17 +188,16 @@ class LiveProgress:
                                + (f", {len(p.todo)} to run: {detail}" if p.todo else ""),
                                soft_wrap=True)
 
-    def epoch(self, cell: Cell, report: Mapping[str, Any]) -> None:
+    def epoch(self, cell: Cell, report: EpochReport) -> None:
         metric = get_task(cell.task).metric
         how = "" if cell.mode == "eager" else f" {cell.mode}"
+        loss = "" if report.loss is None else f"loss {report.loss:.4f} "
         text = (f"  {cell.task} {cell.backend}{how} s{cell.seed} "
-                f"loss {float(report['loss']):.4f} "
-                f"val {metric} {float(report['value']):.4f}")
+                f"{loss}val {metric} {report.value:.4f}")
         tid = self.running.get(cell.key)
         if tid is None:
-            tid = self.running[cell.key] = self.bar.add_task(text, total=report.get("epochs"))
-        self.bar.update(tid, description=text, completed=int(report["epoch"]),
-                        total=report.get("epochs"))
+            tid = self.running[cell.key] = self.bar.add_task(text, total=report.epochs)
+        self.bar.update(tid, description=text, completed=report.epoch, total=report.epochs)
 
     def record(self, rec: RunRecord, cached: bool) -> None:
         tid = self.running.pop(rec.key, None)

@@ -22,8 +22,9 @@ from trainsmart_bench.execution.process import DEFAULT_TIMEOUT, run_unit
 from trainsmart_bench.results.identity import config_digest, differences, digest
 from trainsmart_bench.results.records import RunRecord, Status, metric, run_key
 from trainsmart_bench.results.store import RecordStore
+from trainsmart_bench.results.unit import EpochReport, UnitSpec
 
-EpochListener = Callable[["Cell", Mapping[str, Any]], None]
+EpochListener = Callable[["Cell", EpochReport], None]
 RecordListener = Callable[[RunRecord, bool], None]  # (record, reused from an earlier run?)
 
 
@@ -60,24 +61,13 @@ class Settings:
         return replace(self, threads=int(n))
 
 
-def unit_spec(cell: Cell, settings: Settings) -> dict[str, Any]:
+def unit_spec(cell: Cell, settings: Settings) -> UnitSpec:
     """What the child process trains for this cell."""
-    spec = {"task": cell.task, "backend": cell.backend, "device": cell.device,
-            "seed": cell.seed, "profile": cell.profile, "mode": cell.mode, "fold": cell.fold,
-            "params": dict(settings.params), "data_dir": settings.data_dir,
-            "threads": settings.threads, "cpus": list(settings.cpus or [])}
-    if settings.epoch_test:
-        spec["epoch_test"] = True
-    if settings.target is not None:
-        spec["target"] = settings.target
-    from trainsmart_bench.tasks.plugins import unit_fields
-
-    spec.update(unit_fields(cell.task))  # a user task: its process loads the same code
-    if cell.task == "synthetic":  # the formula task (tests): its objective, not a backend
-        from trainsmart_bench.training.synthetic import OBJECTIVE
-
-        spec["objective"] = OBJECTIVE
-    return spec
+    return UnitSpec.build(cell.task, cell.backend, device=cell.device, seed=cell.seed,
+                          profile=cell.profile, mode=cell.mode, fold=cell.fold,
+                          params=settings.params, data_dir=settings.data_dir,
+                          threads=settings.threads, cpus=settings.cpus or (),
+                          epoch_test=settings.epoch_test, target=settings.target)
 
 
 def identity_of(cell: Cell, settings: Settings) -> dict[str, Any]:

@@ -1,12 +1,12 @@
 """The one way a unit of training runs: in a fresh child process, watched by its parent.
 
-``run_unit(spec, timeout, on_epoch)`` starts ``python -m trainsmart_bench.training.child``
-(``timeout`` in seconds; ``math.inf``: no limit) in a session of its own, with the thread
-environment of ``spec["threads"]`` (the same ``OMP``/``MKL``/TensorFlow settings for every
-caller), answers each per-epoch report with
-``go`` or ``stop``, and returns the child's result. A crash, an out-of-memory kill, a broken
-report channel or a timeout kills the child's whole process group and becomes a failed (or
-timed-out) result with the tail of its stderr; Ctrl-C kills it too and is raised on.
+``run_unit(spec, timeout, on_epoch)`` starts ``python -m trainsmart_bench.training.child`` on a
+``results.unit.UnitSpec`` (``timeout`` in seconds; ``math.inf``: no limit) in a session of its
+own, with the thread environment of ``spec.threads`` (the same ``OMP``/``MKL``/TensorFlow
+settings for every caller), answers each per-epoch ``results.unit.EpochReport`` with ``go`` or
+``stop``, and returns the child's result. A crash, an out-of-memory kill, a broken report
+channel or a timeout kills the child's whole process group and becomes a failed (or timed-out)
+result with the tail of its stderr; Ctrl-C kills it too and is raised on.
 
 Runs, tuning trials and the asv suite all call this, on this machine or inside a Ray task
 (``execution.ray``).
@@ -25,39 +25,37 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
 from trainsmart_bench.env import default_threads, thread_env
+from trainsmart_bench.results.unit import EpochFn, EpochReport, UnitSpec, always_go, as_spec
 
 CHILD = "trainsmart_bench.training.child"
 DEFAULT_TIMEOUT = 3600.0
 STDERR_TAIL = 15  # lines of the child's stderr kept in a failed result
-EpochFn = Callable[[Mapping[str, Any]], bool]  # an epoch report -> keep training?
+__all__ = ["DEFAULT_TIMEOUT", "EpochFn", "always_go", "kill", "run_unit"]
 
 
-def always_go(report: Mapping[str, Any]) -> bool:
-    return True
-
-
-def run_unit(spec: dict[str, Any], timeout: float = DEFAULT_TIMEOUT,
+def run_unit(spec: UnitSpec | Mapping[str, Any], timeout: float = DEFAULT_TIMEOUT,
              on_epoch: EpochFn | None = None) -> dict[str, Any]:
     """Run one unit in a child process; never raises for a failed unit (only for Ctrl-C).
 
     The result holds what the child wrote, plus ``reported`` (the value of every epoch
     report), ``wall_s`` (start to exit, as the parent saw it) and ``node``."""
-    spec = {**spec, "threads": int(spec.get("threads") or default_threads())}
+    spec = as_spec(spec)
+    spec = spec.replace(threads=spec.threads or default_threads())
     with tempfile.TemporaryDirectory(prefix="trainsmart-unit-") as tmp:
         spec_path, out_path = Path(tmp, "spec.json"), Path(tmp, "result.json")
-        spec_path.write_text(json.dumps(spec))
+        spec_path.write_text(json.dumps(spec.to_json()))
         with open(Path(tmp, "stderr.txt"), "w+") as err:
             return _watch(spec, spec_path, out_path, err, timeout, on_epoch or always_go)
 
 
-def _watch(spec: dict[str, Any], spec_path: Path, out_path: Path, err: IO[str],
+def _watch(spec: UnitSpec, spec_path: Path, out_path: Path, err: IO[str],
            timeout: float, on_epoch: EpochFn) -> dict[str, Any]:
-    env = {**os.environ, **thread_env(spec["threads"])}
+    env = {**os.environ, **thread_env(spec.threads)}
     cmd = [sys.executable, "-m", CHILD, str(spec_path), str(out_path)]
     began = time.time()  # wall-clock stamps: when units ran, e.g. on a cluster's nodes
     t0 = time.perf_counter()
@@ -116,8 +114,8 @@ def _converse(proc: subprocess.Popen, lines: queue.Queue, deadline: float, on_ep
         if line is None:
             break
         try:
-            report = json.loads(line)
-            reported.append(float(report["value"]))
+            report = EpochReport.from_json(json.loads(line))
+            reported.append(report.value)
         except (ValueError, KeyError, TypeError) as exc:
             return f"unreadable epoch report {line.strip()[:200]!r}: {exc}"
         try:

@@ -19,9 +19,11 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from trainsmart_bench.env import default_threads
 from trainsmart_bench.registry import require
+from trainsmart_bench.results.unit import EpochFn, EpochReport, UnitSpec
 
-KeyedEpochFn = Callable[[Any, Mapping[str, Any]], bool]  # (unit key, report) -> keep going?
+KeyedEpochFn = Callable[[Any, EpochReport], bool]  # (unit key, report) -> keep going?
 ResultFn = Callable[[Any, dict[str, Any]], None]
 
 
@@ -63,21 +65,26 @@ def _cores(n: int, owner: str) -> tuple[Any, list[int]]:
 
 def _remote_unit(spec: dict[str, Any], timeout: float, key: Any, up: Any,
                  down: Any) -> dict[str, Any]:
+    """A unit on a Ray node: its spec travels as JSON (``UnitSpec.from_json`` says so when
+    the node runs another version of the suite), its epoch reports back the same way."""
     import uuid
 
     import ray
 
     from trainsmart_bench.execution.process import run_unit
+    from trainsmart_bench.results.unit import UnitSpec
 
-    def relay(report: Mapping[str, Any]) -> bool:
-        up.put((key, dict(report)))
+    unit = UnitSpec.from_json(spec)
+
+    def relay(report: EpochReport) -> bool:
+        up.put((key, report.to_json()))
         wait = None if math.isinf(timeout) else timeout  # inf: a unit without a timeout
         return True if down is None else bool(down.get(timeout=wait))
 
     owner = uuid.uuid4().hex
-    allocator, cores = _cores(int(spec["threads"]), owner)
+    allocator, cores = _cores(unit.threads, owner)
     try:
-        result = run_unit({**spec, "cpus": cores}, timeout, relay)
+        result = run_unit(unit.replace(cpus=tuple(cores)), timeout, relay)
     finally:
         ray.get(allocator.release.remote(owner))
     result["node"]["ray_node_id"] = ray.get_runtime_context().get_node_id()
@@ -103,12 +110,12 @@ class RayCluster:
         self._errors: dict[Any, str] = {}
         self._checked: set[tuple] = set()
 
-    def resources(self, spec: Mapping[str, Any]) -> dict[str, float]:
+    def resources(self, spec: UnitSpec) -> dict[str, float]:
         """What a unit asks Ray for: exactly the cores and GPU its child will use."""
-        return {"num_cpus": float(spec["threads"]),
-                "num_gpus": 1.0 if spec.get("device") == "cuda" else 0.0}
+        return {"num_cpus": float(spec.threads or default_threads()),
+                "num_gpus": 1.0 if spec.device == "cuda" else 0.0}
 
-    def check_fits(self, spec: Mapping[str, Any]) -> None:
+    def check_fits(self, spec: UnitSpec) -> None:
         """A unit no node can hold would wait forever: say so before submitting it."""
         from trainsmart_bench.errors import ConfigError
 
@@ -122,7 +129,7 @@ class RayCluster:
                 f"{' and a GPU' if need['num_gpus'] else ''} for one run (the largest has "
                 f"{most:g} CPUs); pass --threads {int(most) or 1} or add a larger node")
 
-    def run_many(self, units: Sequence[tuple[Any, dict[str, Any]]], timeout: float,
+    def run_many(self, units: Sequence[tuple[Any, UnitSpec]], timeout: float,
                  on_epoch: KeyedEpochFn, on_result: ResultFn, answers: bool = False) -> None:
         """Submit every unit, relay epoch reports, hand each result over as it arrives.
 
@@ -136,7 +143,7 @@ class RayCluster:
         finally:
             self.cancel()
 
-    def submit(self, key: Any, spec: dict[str, Any], timeout: float,
+    def submit(self, key: Any, spec: UnitSpec, timeout: float,
                answers: bool = False) -> None:
         """Start one unit (``wait`` hands over its reports and its result)."""
         need = tuple(sorted(self.resources(spec).items()))
@@ -146,7 +153,7 @@ class RayCluster:
         down = self._queue(actor_options={"num_cpus": 0}) if answers else None
         task = self._ray.remote(**self.resources(spec), max_retries=0,
                                 scheduling_strategy="SPREAD")(_remote_unit)
-        ref = task.remote(spec, timeout, key, self._up, down)
+        ref = task.remote(spec.to_json(), timeout, key, self._up, down)
         self._pending[ref] = (key, down, time.perf_counter())
         self._downs[key] = down
 
@@ -176,8 +183,7 @@ class RayCluster:
         self._pending.clear()
         self._downs.clear()
 
-    def run(self, spec: dict[str, Any], timeout: float,
-            on_epoch: Callable[[Mapping[str, Any]], bool]) -> dict[str, Any]:
+    def run(self, spec: UnitSpec, timeout: float, on_epoch: EpochFn) -> dict[str, Any]:
         """One unit, its epoch reports answered by ``on_epoch`` (a tuning trial)."""
         out: dict[str, Any] = {}
         self.run_many([(0, spec)], timeout, lambda _, r: on_epoch(r),
@@ -194,7 +200,7 @@ class RayCluster:
             except Empty:
                 return
             try:
-                keep = bool(on_epoch(key, report))
+                keep = bool(on_epoch(key, EpochReport.from_json(report)))
             except Exception as exc:  # noqa: BLE001 - a failing listener stops that unit
                 errors[key] = f"the epoch listener raised {type(exc).__name__}: {exc}"
                 keep = False

@@ -1,4 +1,5 @@
-"""Results: typed records and their validator, the record store, statistics, summaries."""
+"""Results: typed records and their validator, the record store, statistics, summaries, and
+the typed process boundary a record comes through (``results.unit``)."""
 
 from __future__ import annotations
 

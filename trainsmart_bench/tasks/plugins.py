@@ -65,12 +65,6 @@ def find(name: str) -> Any | None:
     return None
 
 
-def unit_fields(name: str) -> dict[str, str]:
-    """What a unit spec carries so that its process loads the same plugin task."""
-    spec = _LOADED.get(name)
-    return {"plugin": spec.plugin.spec} if spec is not None else {}
-
-
 def _register(text: str, spec: Any) -> Any:
     from trainsmart_bench import datasets
     from trainsmart_bench.datasets.arrays import ArraysLoader

@@ -55,6 +55,9 @@ class TaskSpec:
     optimizer: str = "adam"
     reference: str = ""  # where the target comes from
     plugin: Any = None  # a user task's code (tasks.user.UserCode); None for a built-in
+    # "module:function" that runs instead of the training loop (``objective(spec, on_epoch)``
+    # with a ``results.unit.UnitSpec``, returning the child's result); None: train the model
+    objective: str | None = None
 
     def __post_init__(self) -> None:
         if self.augment and "augment" not in self.defaults:  # augmentation can be switched off

@@ -37,6 +37,7 @@ SYNTHETIC = TaskSpec(
         "act": Categorical(("relu", "tanh", "sigmoid")),
     }),
     reference="optimum 0 at x=1, lr=10^-2.5, units=64, layers=2, act=relu",
+    objective="trainsmart_bench.training.synthetic:synthetic_objective",
 )
 
 

@@ -1,11 +1,12 @@
 """``python -m trainsmart_bench.training.child SPEC OUT``: one unit of training in its own process.
 
 The one child entry point: a benchmark run, a tuning trial and an asv cell all come here.
-It reads a JSON spec, trains (``run_spec``, or the objective the spec names), and writes a
-JSON result to OUT atomically. While it trains it talks to its parent over a pipe:
+It reads a JSON ``results.unit.UnitSpec``, trains (``run_spec``, or the objective the task
+declares), and writes a JSON result to OUT atomically. While it trains it talks to its parent
+over a pipe:
 
-* after every epoch it writes one JSON line on its stdout, ``{"epoch", "value", "loss",
-  "epochs", "elapsed_s"}`` (anything else printed to stdout is sent to stderr), and waits
+* after every epoch it writes one JSON line on its stdout, a ``results.unit.EpochReport``
+  (anything else printed to stdout is sent to stderr), and waits
   for the parent's answer on its stdin, ``go`` or ``stop`` (a pruned trial);
 * the parent (``trainsmart_bench.execution.process``) owns the clock: a crash, a kill or a
   timeout of this process becomes a failed result there; nothing here needs to survive it.
@@ -27,12 +28,12 @@ from typing import Any
 
 from trainsmart_bench.errors import SkipRun
 from trainsmart_bench.jsonfile import atomic_write_json
+from trainsmart_bench.results.unit import EpochFn, EpochReport, UnitSpec, as_spec
 
-EpochFn = Callable[[Mapping[str, Any]], bool]  # an epoch report -> keep training?
 DEFAULT_OBJECTIVE = "trainsmart_bench.training.child:run_spec"
 
 
-def run_spec(spec: dict[str, Any], on_epoch: EpochFn | None = None) -> dict[str, Any]:
+def run_spec(spec: UnitSpec, on_epoch: EpochFn | None = None) -> dict[str, Any]:
     """Train one (task, backend, device, seed) as the spec says; returns the result dict."""
     from trainsmart_bench.env import thread_pools
     from trainsmart_bench.metrics.resources import peak_host_memory
@@ -43,33 +44,30 @@ def run_spec(spec: dict[str, Any], on_epoch: EpochFn | None = None) -> dict[str,
     from trainsmart_bench.training.loop import train
     from trainsmart_bench.training.protocols import Fold
 
-    if spec.get("plugin"):  # a user task: load its code here too (it must be importable)
-        from trainsmart_bench.tasks import plugins
-
-        plugins.load(spec["plugin"])
-    task = get_task(spec["task"]).resolve(spec.get("profile"), **spec.get("params", {}))
-    if spec.get("target") is not None:  # pinned (a tuning table keeps its build's target)
-        task = replace(task, target=float(spec["target"]))
-    mode = parse_mode(spec.get("mode") or "eager")
+    load_plugin(spec)
+    task = get_task(spec.task).resolve(spec.profile, **spec.params)
+    if spec.target is not None:  # pinned (a tuning table keeps its build's target)
+        task = replace(task, target=float(spec.target))
+    mode = parse_mode(spec.mode or "eager")
     t = time.perf_counter()
     try:
-        backend_cls = resolve("backend", spec["backend"])
+        backend_cls = resolve("backend", spec.backend)
     except ImportError as exc:
-        hint = install_hint(BACKEND_EXTRAS.get(spec["backend"], "all"))
-        raise SkipRun(f"backend {spec['backend']!r} is not installed ({exc}); {hint}") from exc
+        hint = install_hint(BACKEND_EXTRAS.get(spec.backend, "all"))
+        raise SkipRun(f"backend {spec.backend!r} is not installed ({exc}); {hint}") from exc
     backend = backend_cls()
-    backend.check(task, spec["device"])
-    if not backend.device_available(spec["device"]):
-        raise SkipRun(f"device {spec['device']!r} is not available to {spec['backend']} here")
-    backend.check_mode(mode, spec["device"])
-    backend.setup(spec["device"], int(spec["threads"]), int(spec["seed"]), mode)
+    backend.check(task, spec.device)
+    if not backend.device_available(spec.device):
+        raise SkipRun(f"device {spec.device!r} is not available to {spec.backend} here")
+    backend.check_mode(mode, spec.device)
+    backend.setup(spec.device, spec.threads, spec.seed, mode)
     import_s = time.perf_counter() - t
     t = time.perf_counter()
-    fold = Fold.from_label(spec.get("fold"))
-    data = prepare(task, spec.get("data_dir"), backend=spec["backend"], fold=fold)
+    fold = Fold.from_label(spec.fold)
+    data = prepare(task, spec.data_dir, backend=spec.backend, fold=fold)
     data_s = time.perf_counter() - t
-    result = train(backend, task, data, int(spec["seed"]), on_epoch=on_epoch, import_s=import_s,
-                   epoch_test=bool(spec.get("epoch_test")))
+    result = train(backend, task, data, spec.seed, on_epoch=on_epoch, import_s=import_s,
+                   epoch_test=spec.epoch_test)
     result.metrics["peak_host_memory"] = peak_host_memory()
     result.metrics.update(backend.compile_stats())
     outcome = {"status": "failed", "error": result.error} if result.error else {"status": "ok"}
@@ -85,16 +83,26 @@ def run_spec(spec: dict[str, Any], on_epoch: EpochFn | None = None) -> dict[str,
     }
 
 
+def load_plugin(spec: UnitSpec) -> None:
+    """A user task's unit: load its code in this process too (it must be importable here)."""
+    if spec.plugin:
+        from trainsmart_bench.tasks import plugins
+
+        plugins.load(spec.plugin)
+
+
 def node() -> dict[str, Any]:
     return {"hostname": socket.gethostname(), "pid": os.getpid(), "ray_node_id": None}
 
 
-def call_objective(spec: dict[str, Any], on_epoch: EpochFn,
+def call_objective(spec: UnitSpec | Mapping[str, Any], on_epoch: EpochFn,
                    objective: Callable[..., dict[str, Any]] | None = None) -> dict[str, Any]:
-    """Run the objective (default: the one the spec names) here; exceptions become results."""
+    """Run the objective (default: the one the task declares, else the training loop) here;
+    exceptions become results."""
     try:
+        spec = as_spec(spec)
         if objective is None:
-            module, _, attr = spec.get("objective", DEFAULT_OBJECTIVE).partition(":")
+            module, _, attr = (spec.objective or DEFAULT_OBJECTIVE).partition(":")
             objective = getattr(importlib.import_module(module), attr)
         result = objective(spec, on_epoch=on_epoch)
     except (SkipRun, NotImplementedError) as exc:
@@ -124,18 +132,18 @@ def die_with_parent() -> None:
 def main(argv: list[str] | None = None) -> int:
     die_with_parent()
     args = sys.argv[1:] if argv is None else argv
-    spec = json.loads(Path(args[0]).read_text())
-    if spec.get("cpus"):  # pin before any thread pool starts
-        os.sched_setaffinity(0, [int(c) for c in spec["cpus"]])
+    data = json.loads(Path(args[0]).read_text())
+    if data.get("cpus"):  # pin before any thread pool starts
+        os.sched_setaffinity(0, [int(c) for c in data["cpus"]])
     channel = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # anything else printed to stdout goes to stderr, off the channel
 
-    def on_epoch(report: Mapping[str, Any]) -> bool:
-        channel.write(json.dumps(dict(report)) + "\n")
+    def on_epoch(report: EpochReport) -> bool:
+        channel.write(json.dumps(report.to_json()) + "\n")
         channel.flush()
         return sys.stdin.readline().strip() == "go"  # parent gone (EOF): stop
 
-    atomic_write_json(Path(args[1]), call_objective(spec, on_epoch))
+    atomic_write_json(Path(args[1]), call_objective(data, on_epoch))
     return 0
 
 

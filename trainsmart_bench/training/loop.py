@@ -19,7 +19,6 @@ scores, and its ``error`` says at which epoch (the child records it as a failed 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,12 +26,11 @@ import numpy as np
 
 from trainsmart_bench.backends.base import Backend, TaskData
 from trainsmart_bench.metrics.quality import evaluate
+from trainsmart_bench.results.unit import EpochFn, EpochReport, StopReason
 from trainsmart_bench.tasks.spec import ResolvedTask
 from trainsmart_bench.training.augment import augment, options
 
-# After each epoch: {"epoch", "value" (validation objective), "loss", "epochs", "elapsed_s"}
-# -> keep training?
-EpochCallback = Callable[[Mapping[str, Any]], bool]
+EpochCallback = EpochFn  # after each epoch: its report (value: the validation objective) -> go on?
 
 
 @dataclass
@@ -41,7 +39,7 @@ class TrainResult:
     curve: list[dict[str, float]] = field(default_factory=list)
     timings: dict[str, Any] = field(default_factory=dict)
     reached_target: bool = False
-    stopped_by: str = "epochs"
+    stopped_by: StopReason = StopReason.EPOCHS
     error: str | None = None  # why the run failed (a diverged loss); None when it did not
 
 
@@ -98,7 +96,7 @@ def train(
         if epoch_test:
             res.curve[-1].update(_epoch_test(backend, state, task, data))
         if not (np.isfinite(loss) and np.isfinite(value)):
-            res.stopped_by = "diverged"
+            res.stopped_by = StopReason.DIVERGED
             res.error = (f"diverged at epoch {epoch}: training loss {float(loss)}, "
                          f"validation {spec.metric} {value}")
             break
@@ -110,13 +108,13 @@ def train(
             best, best_epoch = value, epoch
             if patience:
                 best_weights = backend.get_weights(state)
-        report = {"epoch": epoch, "value": value, "loss": float(loss), "epochs": epochs,
-                  "elapsed_s": wall}
+        report = EpochReport(epoch, float(value), loss=float(loss), epochs=epochs,
+                             elapsed_s=wall)
         if on_epoch is not None and not on_epoch(report):
-            res.stopped_by = "pruned"
+            res.stopped_by = StopReason.PRUNED
             break
         if patience and epoch - best_epoch >= patience:
-            res.stopped_by = "early_stopping"
+            res.stopped_by = StopReason.EARLY_STOPPING
             break
     if best_weights is not None and best_epoch != len(res.curve):
         backend.set_weights(state, best_weights)
@@ -124,7 +122,7 @@ def train(
     res.metrics["epochs_trained"] = len(res.curve)
     res.timings["best_epoch"] = best_epoch
     _throughput(res, len(data.x_train))
-    if res.stopped_by != "diverged":  # a diverged model's test scores would only mislead
+    if res.stopped_by is not StopReason.DIVERGED:  # a diverged model's test scores mislead
         _test(backend, state, task, data, res)
     res.metrics["peak_device_memory"] = backend.peak_device_memory()
     return res

@@ -6,17 +6,18 @@ import os
 import time
 from typing import Any
 
+from trainsmart_bench.results.unit import EpochFn, EpochReport, StopReason, UnitSpec
 from trainsmart_bench.tasks.synthetic import SYNTHETIC, final_value
 
-OBJECTIVE = "trainsmart_bench.training.synthetic:synthetic_objective"
+OBJECTIVE = SYNTHETIC.objective  # the task declares it; this module is where it runs
 
 
-def synthetic_objective(spec: dict[str, Any], on_epoch=None) -> dict[str, Any]:
+def synthetic_objective(spec: UnitSpec, on_epoch: EpochFn | None = None) -> dict[str, Any]:
     """The synthetic task's "training": the same result layout as ``child.run_spec``."""
-    task = SYNTHETIC.resolve(None, **spec.get("params", {}))
+    task = SYNTHETIC.resolve(None, **spec.params)
     p = dict(task.params)
     final, x = final_value(p), p["x"]
-    curve, stopped_by = [], "epochs"
+    curve, stopped_by = [], StopReason.EPOCHS
     t0 = time.perf_counter()
     for epoch in range(1, int(p["epochs"]) + 1):
         if p["fail_above"] is not None and x > p["fail_above"]:
@@ -28,12 +29,12 @@ def synthetic_objective(spec: dict[str, Any], on_epoch=None) -> dict[str, Any]:
         time.sleep(float(p["epoch_sleep"]))
         value = final + 1.0 / epoch
         curve.append({"epoch": epoch, "val_objective": value})
-        if spec.get("epoch_test"):  # as training.loop does for tuning-table builds
+        if spec.epoch_test:  # as training.loop does for tuning-table builds
             curve[-1].update(test_objective=value + 0.05, test_s=0.0)
-        report = {"epoch": epoch, "value": value, "loss": value, "epochs": int(p["epochs"]),
-                  "elapsed_s": time.perf_counter() - t0}
+        report = EpochReport(epoch, value, loss=value, epochs=int(p["epochs"]),
+                             elapsed_s=time.perf_counter() - t0)
         if on_epoch is not None and not on_epoch(report):
-            stopped_by = "pruned"
+            stopped_by = StopReason.PRUNED
             break
     best = min(c["val_objective"] for c in curve)
     return {

@@ -1,7 +1,8 @@
 """How the study loop evaluates a trial: the suite's one execution path, or in-process (tests).
 
-Every evaluator is ``evaluator(spec, timeout, on_epoch) -> result``, where ``on_epoch`` gets
-each epoch report and answers whether the trial goes on (a pruning tuner's decision):
+Every evaluator is ``evaluator(spec, timeout, on_epoch) -> result`` on a ``results.unit.UnitSpec``,
+where ``on_epoch`` gets each ``results.unit.EpochReport`` and answers whether the trial goes on (a
+pruning tuner's decision):
 
 * ``ProcessEvaluator``: ``execution.process.run_unit``, a fresh child process per trial, the
   same one a benchmark run uses (same thread settings, same timeout and kill);
@@ -13,10 +14,11 @@ each epoch report and answers whether the trial goes on (a pruning tuner's decis
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
-from trainsmart_bench.training.child import EpochFn, call_objective
+from trainsmart_bench.results.unit import EpochFn, EpochReport, UnitSpec
+from trainsmart_bench.training.child import call_objective
 
 
 class ProcessEvaluator:
@@ -24,7 +26,7 @@ class ProcessEvaluator:
 
     where = "process"
 
-    def __call__(self, spec: dict[str, Any], timeout: float, on_epoch: EpochFn) -> dict[str, Any]:
+    def __call__(self, spec: UnitSpec, timeout: float, on_epoch: EpochFn) -> dict[str, Any]:
         from trainsmart_bench.execution.process import run_unit
 
         return run_unit(spec, timeout, on_epoch)
@@ -41,7 +43,7 @@ class RayEvaluator:
 
         self._cluster = RayCluster(address)
 
-    def __call__(self, spec: dict[str, Any], timeout: float, on_epoch: EpochFn) -> dict[str, Any]:
+    def __call__(self, spec: UnitSpec, timeout: float, on_epoch: EpochFn) -> dict[str, Any]:
         return self._cluster.run(spec, timeout, on_epoch)
 
     @property
@@ -62,11 +64,11 @@ class InProcessEvaluator:
     def __init__(self, objective: Callable[..., dict[str, Any]] | None = None) -> None:
         self.objective = objective
 
-    def __call__(self, spec: dict[str, Any], timeout: float, on_epoch: EpochFn) -> dict[str, Any]:
+    def __call__(self, spec: UnitSpec, timeout: float, on_epoch: EpochFn) -> dict[str, Any]:
         reported: list[float] = []
 
-        def relay(report: Mapping[str, Any]) -> bool:
-            reported.append(float(report["value"]))
+        def relay(report: EpochReport) -> bool:
+            reported.append(report.value)
             return bool(on_epoch(report))
 
         t0 = time.perf_counter()
@@ -89,8 +91,8 @@ class CrossValidated:
         self.inner, self.folds = inner, list(folds)
         self.where = f"{getattr(inner, 'where', type(inner).__name__)}, {len(self.folds)} folds"
 
-    def __call__(self, spec: dict[str, Any], timeout: float, on_epoch: EpochFn) -> dict[str, Any]:
-        results = [self.inner({**spec, "fold": f}, timeout, lambda r: True) for f in self.folds]
+    def __call__(self, spec: UnitSpec, timeout: float, on_epoch: EpochFn) -> dict[str, Any]:
+        results = [self.inner(spec.replace(fold=f), timeout, lambda r: True) for f in self.folds]
         bad = next((r for r in results if r.get("status") != "ok"), None)
         if bad is not None:
             return {**bad, "error": f"a fold {bad.get('status')}: {bad.get('error')}"}

@@ -18,10 +18,10 @@ record as ``trainsmart tune --ray-address`` with one worker; wall-clock time).
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from trainsmart_bench.results.unit import EpochReport
 from trainsmart_bench.tuning.records import TrialRecord
 
 
@@ -104,7 +104,7 @@ class _Loop:
         self.running[number] = _Running(raw, config, trial_id, timings, started, now)
         self.workers.start(number, s._spec(config))  # a settings error stops the study
 
-    def _spent(self, _report: Mapping[str, Any]) -> bool:
+    def _spent(self, _report: EpochReport) -> bool:
         """The budget is used up (with the epoch just reported): the trial stops there."""
         c = self.study.config
         if c.budget_seconds is not None and self.workers.now >= c.budget_seconds:
@@ -113,7 +113,7 @@ class _Loop:
             r.epochs for r in self.running.values())
         return c.budget_epochs is not None and epochs >= c.budget_epochs
 
-    def _on_epoch(self, number: int, report: Mapping[str, Any]) -> bool:
+    def _on_epoch(self, number: int, report: EpochReport) -> bool:
         run = self.running[number]
         run.epochs += 1
         return bool(self.study._on_epoch(run.trial_id, run.timings, self._spent)(report))

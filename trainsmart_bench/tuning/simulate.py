@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from trainsmart_bench.errors import ConfigError
+from trainsmart_bench.results.unit import EpochFn, EpochReport, StopReason, UnitSpec
 from trainsmart_bench.tuning.table import Table
 
 TRIALS_FILE = "trials.json.gz"  # a table study's trial records, one file (not *.json)
@@ -49,7 +50,7 @@ class Replay:
     patience: int
     distance: float
     reported: list[float] = field(default_factory=list)
-    stopped_by: str | None = None
+    stopped_by: StopReason | None = None
     best: float | None = None
     best_epoch: int = 0
 
@@ -68,21 +69,22 @@ class Replay:
     def go(self, value: float | None, keep: bool) -> None:
         e = len(self.reported) + 1
         if value is None:
-            self.stopped_by = "diverged" if e <= len(self.entry["val"]) else "failed"
+            self.stopped_by = (StopReason.DIVERGED if e <= len(self.entry["val"])
+                               else StopReason.FAILED)
             return
         self.reported.append(float(value))
         if self.best is None or self.table.direction.better(value, self.best):
             self.best, self.best_epoch = float(value), e
         if not keep:  # the loop's order: pruning, then early stopping, then the last epoch
-            self.stopped_by = "pruned"
+            self.stopped_by = StopReason.PRUNED
         elif self.patience and e - self.best_epoch >= self.patience:
-            self.stopped_by = "early_stopping"
+            self.stopped_by = StopReason.EARLY_STOPPING
         elif e >= self.epochs:
-            self.stopped_by = "epochs"
+            self.stopped_by = StopReason.EPOCHS
 
     def seconds(self) -> float:
         """Simulated seconds of the whole trial: start-up plus the epochs it trained."""
-        n = len(self.reported) + (self.stopped_by == "diverged")
+        n = len(self.reported) + (self.stopped_by is StopReason.DIVERGED)
         return float(self.entry["startup_s"]) + float(sum(self.entry["epoch_s"][:n]))
 
     def result(self) -> dict[str, Any]:
@@ -93,7 +95,8 @@ class Replay:
         timings = {"stopped_by": self.stopped_by, "simulated_s": self.seconds()}
         base = {"reported": list(self.reported), "wall_s": self.seconds(), "node": node,
                 "timings": timings}
-        if self.stopped_by in ("diverged", "failed") or e["status"] != "ok" and not self.reported:
+        broke = self.stopped_by in (StopReason.DIVERGED, StopReason.FAILED)
+        if broke or e["status"] != "ok" and not self.reported:
             why = e.get("error") or f"the recorded run stopped at epoch {len(self.reported) + 1}"
             return {**base, "status": "failed", "error": f"(table) {why}"}
         at = self.best_epoch if self.patience else len(self.reported)  # patience keeps the best
@@ -111,12 +114,12 @@ class TableEvaluator:
     def __init__(self, table: Table | str | Path) -> None:
         self.table = table if isinstance(table, Table) else Table.load(table)
 
-    def replay(self, spec: Mapping[str, Any]) -> Replay:
+    def replay(self, spec: UnitSpec) -> Replay:
         from trainsmart_bench.tasks import resolve_task
 
         t = self.table
-        params = dict(spec.get("params") or {})
-        task = resolve_task(t.header["task"]).resolve(spec.get("profile"), **params)
+        params = dict(spec.params)
+        task = resolve_task(t.header["task"]).resolve(spec.profile, **params)
         epochs, patience = int(task["epochs"]), int(task.get("patience", 0) or 0)
         if epochs > t.max_epochs:
             raise ConfigError(f"the table holds {t.max_epochs} epochs per run; a trial asked "
@@ -124,13 +127,13 @@ class TableEvaluator:
         entry, distance = t.lookup({k: params[k] for k in t.space.params})
         return Replay(t, entry, epochs, patience, distance)
 
-    def __call__(self, spec: dict[str, Any], timeout: float, on_epoch) -> dict[str, Any]:
+    def __call__(self, spec: UnitSpec, timeout: float, on_epoch: EpochFn) -> dict[str, Any]:
         r = self.replay(spec)
         while not r.done:
             epoch, value, _ = r.next_epoch()
             keep = True
             if value is not None:
-                keep = bool(on_epoch({"epoch": epoch, "value": value, "epochs": r.epochs}))
+                keep = bool(on_epoch(EpochReport(epoch, value, epochs=r.epochs)))
             r.go(value, keep)
         return r.result()
 
@@ -171,7 +174,7 @@ class SimulatedWorkers:
         self._events: list[tuple[float, int]] = []  # (time an epoch ends, trial number)
         self._replays: dict[int, Replay] = {}
 
-    def start(self, number: int, spec: dict[str, Any]) -> None:
+    def start(self, number: int, spec: UnitSpec) -> None:
         r = self.evaluator.replay(spec)
         self._replays[number] = r
         self._schedule(number, self.now + float(r.entry["startup_s"]))
@@ -185,8 +188,8 @@ class SimulatedWorkers:
         self.now, number = heapq.heappop(self._events)
         r = self._replays[number]
         epoch, value, _ = r.next_epoch()
-        keep = True if value is None else bool(on_epoch(number, {
-            "epoch": epoch, "value": value, "epochs": r.epochs}))
+        keep = True if value is None else bool(on_epoch(number, EpochReport(
+            epoch, value, epochs=r.epochs)))
         r.go(value, keep)
         if not r.done:
             self._schedule(number, self.now)

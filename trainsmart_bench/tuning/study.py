@@ -37,6 +37,7 @@ from trainsmart_bench.errors import ConfigError
 from trainsmart_bench.jsonfile import atomic_write_json
 from trainsmart_bench.results.identity import differences, digest
 from trainsmart_bench.results.records import SCHEMA_VERSION, Status
+from trainsmart_bench.results.unit import EpochFn, EpochReport, StopReason, UnitSpec
 from trainsmart_bench.space import SearchSpace
 from trainsmart_bench.tasks import resolve_task
 from trainsmart_bench.tasks.spec import TaskSpec
@@ -59,8 +60,7 @@ from trainsmart_bench.tuning.records import (
 __all__ = ["DEFAULT_TRIAL_TIMEOUT", "Study", "StudyConfig", "TrialRecord", "load_studies",
            "load_study", "resolve_task", "run_study", "tuning_space"]
 
-EpochFn = Callable[[Mapping[str, Any]], bool]
-Evaluator = Callable[[dict[str, Any], float, EpochFn], dict[str, Any]]
+Evaluator = Callable[[UnitSpec, float, EpochFn], dict[str, Any]]
 
 
 def tuning_space(task: TaskSpec, pinned: Mapping[str, Any]) -> SearchSpace:
@@ -325,8 +325,8 @@ class StudyRun:
                                sum(r.seconds for r in self.records), time.perf_counter())
         c = self.config
 
-        def spent(report: Mapping[str, Any]) -> bool:
-            return ((c.budget_epochs is not None and epochs + int(report["epoch"])
+        def spent(report: EpochReport) -> bool:
+            return ((c.budget_epochs is not None and epochs + report.epoch
                      >= c.budget_epochs) or (c.budget_seconds is not None and
                                              seconds + time.perf_counter() - t0
                                              >= c.budget_seconds))
@@ -340,15 +340,14 @@ class StudyRun:
         return self._record(number, raw, config, result, timings, started)
 
     def _on_epoch(self, trial_id: int, timings: dict[str, float],
-                  spent: Callable[[Mapping[str, Any]], bool] | None = None) -> EpochFn:
+                  spent: EpochFn | None = None) -> EpochFn:
         """The answer to each epoch report: the tuner's pruning decision, then the budget
         (``spent(report)``: the budget is used up with this epoch, so the trial stops)."""
-        def on_epoch(report: Mapping[str, Any]) -> bool:
+        def on_epoch(report: EpochReport) -> bool:
             keep = True
             if self.tuner.supports_pruning:
                 t = time.perf_counter()
-                keep = bool(self.tuner.report(trial_id, int(report["epoch"]),
-                                              float(report["value"])))
+                keep = bool(self.tuner.report(trial_id, report.epoch, report.value))
                 timings["report_s"] += time.perf_counter() - t
             if keep and spent is not None and spent(report):
                 timings["budget_stop"] = True
@@ -357,19 +356,13 @@ class StudyRun:
 
         return on_epoch
 
-    def _spec(self, config: Mapping[str, Any]) -> dict[str, Any]:
+    def _spec(self, config: Mapping[str, Any]) -> UnitSpec:
+        """A trial's unit: the same fields a run of this task carries (``UnitSpec.build``),
+        with the study's seed and the suggested configuration over the pinned parameters."""
         c = self.config
-        spec = {"task": c.task, "backend": c.backend, "device": c.device, "seed": c.study_seed,
-                "profile": c.profile, "params": {**c.params, **config},
-                "data_dir": self.data_dir, "threads": c.threads}
-        from trainsmart_bench.tasks.plugins import unit_fields
-
-        spec.update(unit_fields(c.task))  # a user task: its process loads the same code
-        if c.task == "synthetic":
-            from trainsmart_bench.training.synthetic import OBJECTIVE
-
-            spec["objective"] = OBJECTIVE
-        return spec
+        return UnitSpec.build(c.task, c.backend, device=c.device, seed=c.study_seed,
+                              profile=c.profile, params={**c.params, **config},
+                              data_dir=self.data_dir, threads=c.threads)
 
     def _observe(self, raw: Mapping[str, Any], value: float | None,
                  timings: dict[str, float]) -> str | None:
@@ -397,13 +390,15 @@ class StudyRun:
             error = f"{error}\n{observe_error}" if error else observe_error
         reported = [float(v) for v in result.get("reported", [])]
         worker_t = result.get("timings") or {}
-        if timings.pop("budget_stop", False) and worker_t.get("stopped_by") == "pruned":
-            worker_t = {**worker_t, "stopped_by": "budget"}  # the budget ran out, no pruner
+        stopped = StopReason.of(worker_t.get("stopped_by"))
+        if timings.pop("budget_stop", False) and stopped is StopReason.PRUNED:
+            stopped = StopReason.BUDGET  # the budget ran out, no pruner
+            worker_t = {**worker_t, "stopped_by": stopped}
         return self._make(
             number, status, config, started, value=value, test_value=metrics.get(self.task.metric),
             epochs=int(metrics.get("epochs_trained", len(reported)) if status is Status.OK
                        else len(reported)),
-            pruned=worker_t.get("stopped_by") == "pruned", curve=reported, metrics=metrics,
+            pruned=stopped is StopReason.PRUNED, curve=reported, metrics=metrics,
             timings={**timings, "worker": worker_t}, error=error, node=result.get("node") or {},
             threads=result.get("threads") or {})
 

@@ -36,6 +36,7 @@ import numpy as np
 
 from trainsmart_bench.errors import ConfigError
 from trainsmart_bench.results.identity import differences, digest
+from trainsmart_bench.results.unit import StopReason
 from trainsmart_bench.space import Categorical, SearchSpace
 from trainsmart_bench.tasks import resolve_task
 from trainsmart_bench.tasks.spec import TaskSpec
@@ -143,7 +144,7 @@ def open_table(path: Path, s: BuildSettings) -> tuple[Table, BuildSettings]:
 def _done(entry: Mapping[str, Any]) -> bool:
     """A run whose result stands: ok, or failed by its own training (diverged); a crash or a
     timeout runs again."""
-    return entry["status"] == "ok" or entry.get("stopped_by") == "diverged"
+    return entry["status"] == "ok" or StopReason.of(entry.get("stopped_by")) is StopReason.DIVERGED
 
 
 def plan(table: Table, s: BuildSettings, n: int) -> list[tuple[int, int, dict[str, Any]]]:
