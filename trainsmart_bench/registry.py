@@ -1,4 +1,5 @@
-"""Name -> "module:attr" maps, resolved lazily so that nothing heavy loads at import time."""
+"""One entry per adapter name (backends, tuners, datasets), resolved lazily so that nothing
+heavy loads at import time; tuner names with their pruners, and plugin specs."""
 
 from __future__ import annotations
 
@@ -6,58 +7,89 @@ import hashlib
 import importlib
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
-from types import ModuleType
+from types import MappingProxyType, ModuleType
 from typing import Any, TypeVar
 
 from trainsmart_bench.errors import ConfigError, MissingDependency
 
-DATASETS: Mapping[str, str] = {
-    "mnist": "trainsmart_bench.datasets.mnist:MNIST",
-    "cifar10": "trainsmart_bench.datasets.cifar10:CIFAR10",
-    "imdb": "trainsmart_bench.datasets.imdb:IMDB",
-    "ml-100k": "trainsmart_bench.datasets.movielens:ML100K",
-    "ml-latest-small": "trainsmart_bench.datasets.movielens:MLLatestSmall",
-    "digits": "trainsmart_bench.datasets.digits:Digits",
-}
 
-BACKENDS: Mapping[str, str] = {
-    "torch": "trainsmart_bench.backends.torch:TorchBackend",
-    "keras": "trainsmart_bench.backends.keras_tf:KerasBackend",  # = keras-tf, the older name
-    "keras-tf": "trainsmart_bench.backends.keras_tf:KerasTFBackend",
-    "keras-jax": "trainsmart_bench.backends.keras_jax:KerasJaxBackend",
-    "keras-torch": "trainsmart_bench.backends.keras_torch:KerasTorchBackend",
-    "sklearn": "trainsmart_bench.backends.sklearn:SklearnBackend",
-}
+@dataclass(frozen=True)
+class Entry:
+    """One adapter name: where its class is (``module:attr``, imported only when asked for),
+    the pip extra that installs what it needs ("" = the core install), the distributions
+    whose versions make its numbers (part of a run's identity; a tuple of alternatives where
+    one of several provides the module) and the modules it imports (found, not imported, to
+    say what is missing). Built-ins are written here; plugins produce the same entry."""
 
-# The pip extra that installs each backend's framework ("" = the core install has it).
-BACKEND_EXTRAS: Mapping[str, str] = {"torch": "torch", "keras": "tf", "keras-tf": "tf",
-                                     "keras-jax": "jax", "keras-torch": "keras-torch",
-                                     "sklearn": ""}
+    name: str
+    target: str
+    extra: str = ""
+    distributions: tuple[str | tuple[str, ...], ...] = ()
+    modules: tuple[str, ...] = ()
 
-# The distributions whose versions determine a backend's numbers (part of a run's identity);
-# a tuple of alternatives where one of several distributions provides the module.
-BACKEND_DISTRIBUTIONS: Mapping[str, tuple[str | tuple[str, ...], ...]] = {
-    "torch": ("torch",),
-    "keras": ("keras", ("tensorflow", "tensorflow-cpu")),
-    "keras-tf": ("keras", ("tensorflow", "tensorflow-cpu")),
-    "keras-jax": ("keras", "jax", "jaxlib"),
-    "keras-torch": ("keras", "torch"),
-    "sklearn": ("scikit-learn",),
-}
 
-TUNERS: Mapping[str, str] = {  # samplers; a pruner or scheduler is named after a "+"
-    "random": "trainsmart_bench.tuners.random:RandomTuner",
-    "grid": "trainsmart_bench.tuners.random:GridTuner",
-    "hyperopt-tpe": "trainsmart_bench.tuners.hyperopt:HyperoptTPE",
-    "hyperopt-random": "trainsmart_bench.tuners.hyperopt:HyperoptRandom",
-    "optuna-tpe": "trainsmart_bench.tuners.optuna:OptunaTPE",
-    "optuna-random": "trainsmart_bench.tuners.optuna:OptunaRandom",
-    "optuna-cmaes": "trainsmart_bench.tuners.optuna:OptunaCmaEs",
-    "ray-random": "trainsmart_bench.tuners.ray_tune:RayRandom",
-    "ray-optuna": "trainsmart_bench.tuners.ray_tune:RayOptuna",
-    "ray-hyperopt": "trainsmart_bench.tuners.ray_tune:RayHyperopt",
-}
+def _entries(*entries: Entry) -> Mapping[str, Entry]:
+    return MappingProxyType({e.name: e for e in entries})
+
+
+_TF = ("keras", ("tensorflow", "tensorflow-cpu"))
+BACKEND_ENTRIES: Mapping[str, Entry] = _entries(
+    Entry("torch", "trainsmart_bench.backends.torch:TorchBackend", "torch", ("torch",),
+          ("torch",)),
+    Entry("keras", "trainsmart_bench.backends.keras_tf:KerasBackend", "tf", _TF,  # = keras-tf
+          ("tensorflow", "keras")),
+    Entry("keras-tf", "trainsmart_bench.backends.keras_tf:KerasTFBackend", "tf", _TF,
+          ("tensorflow", "keras")),
+    Entry("keras-jax", "trainsmart_bench.backends.keras_jax:KerasJaxBackend", "jax",
+          ("keras", "jax", "jaxlib"), ("jax", "keras")),
+    Entry("keras-torch", "trainsmart_bench.backends.keras_torch:KerasTorchBackend",
+          "keras-torch", ("keras", "torch"), ("torch", "keras")),
+    Entry("sklearn", "trainsmart_bench.backends.sklearn:SklearnBackend", "",
+          ("scikit-learn",), ("sklearn",)),
+)
+
+TUNER_ENTRIES: Mapping[str, Entry] = _entries(  # samplers; a pruner is named after a "+"
+    Entry("random", "trainsmart_bench.tuners.random:RandomTuner"),
+    Entry("grid", "trainsmart_bench.tuners.random:GridTuner"),
+    Entry("hyperopt-tpe", "trainsmart_bench.tuners.hyperopt:HyperoptTPE", "hyperopt",
+          ("hyperopt",), ("hyperopt",)),
+    Entry("hyperopt-random", "trainsmart_bench.tuners.hyperopt:HyperoptRandom", "hyperopt",
+          ("hyperopt",), ("hyperopt",)),
+    Entry("optuna-tpe", "trainsmart_bench.tuners.optuna:OptunaTPE", "optuna", ("optuna",),
+          ("optuna",)),
+    Entry("optuna-random", "trainsmart_bench.tuners.optuna:OptunaRandom", "optuna",
+          ("optuna",), ("optuna",)),
+    Entry("optuna-cmaes", "trainsmart_bench.tuners.optuna:OptunaCmaEs", "optuna",
+          ("optuna", "cmaes"), ("optuna", "cmaes")),
+    Entry("ray-random", "trainsmart_bench.tuners.ray_tune:RayRandom", "ray", ("ray",),
+          ("ray",)),
+    Entry("ray-optuna", "trainsmart_bench.tuners.ray_tune:RayOptuna", "ray",
+          ("ray", "optuna"), ("ray", "optuna")),
+    Entry("ray-hyperopt", "trainsmart_bench.tuners.ray_tune:RayHyperopt", "ray",
+          ("ray", "hyperopt"), ("ray", "hyperopt")),
+)
+
+DATASET_ENTRIES: Mapping[str, Entry] = _entries(
+    Entry("mnist", "trainsmart_bench.datasets.mnist:MNIST"),
+    Entry("cifar10", "trainsmart_bench.datasets.cifar10:CIFAR10"),
+    Entry("imdb", "trainsmart_bench.datasets.imdb:IMDB"),
+    Entry("ml-100k", "trainsmart_bench.datasets.movielens:ML100K"),
+    Entry("ml-latest-small", "trainsmart_bench.datasets.movielens:MLLatestSmall"),
+    Entry("digits", "trainsmart_bench.datasets.digits:Digits", "", ("scikit-learn",),
+          ("sklearn",)),
+)
+
+# Views of the entries, by the one field a caller wants.
+DATASETS: Mapping[str, str] = MappingProxyType(
+    {n: e.target for n, e in DATASET_ENTRIES.items()})
+BACKENDS: Mapping[str, str] = MappingProxyType({n: e.target for n, e in BACKEND_ENTRIES.items()})
+BACKEND_EXTRAS: Mapping[str, str] = MappingProxyType(
+    {n: e.extra for n, e in BACKEND_ENTRIES.items()})
+BACKEND_DISTRIBUTIONS: Mapping[str, tuple[str | tuple[str, ...], ...]] = MappingProxyType(
+    {n: e.distributions for n, e in BACKEND_ENTRIES.items()})
+TUNERS: Mapping[str, str] = MappingProxyType({n: e.target for n, e in TUNER_ENTRIES.items()})
 
 # The pruners (Optuna) and trial schedulers (Ray Tune) each sampler can be combined with, as
 # ``<sampler>+<pruner>``; the plain sampler name prunes nothing.
@@ -155,11 +187,25 @@ def tuner_slug(name: str) -> str:
     return f"{kind}-{safe[:40]}-{hashlib.sha256(name.encode()).hexdigest()[:8]}{plus}"
 
 
-KINDS: Mapping[str, Mapping[str, str]] = {
-    "dataset": DATASETS,
-    "backend": BACKENDS,
-    "tuner": TUNERS,
+ENTRIES: Mapping[str, Mapping[str, Entry]] = {
+    "dataset": DATASET_ENTRIES,
+    "backend": BACKEND_ENTRIES,
+    "tuner": TUNER_ENTRIES,
 }
+KINDS: Mapping[str, Mapping[str, str]] = {"dataset": DATASETS, "backend": BACKENDS,
+                                          "tuner": TUNERS}
+
+
+def entry(kind: str, name: str) -> Entry:
+    """The entry of a built-in adapter, or an error that lists the names there are."""
+    return lookup(dict(sorted(ENTRIES[kind].items())), name, kind)
+
+
+def missing_modules(kind: str, name: str) -> list[str]:
+    """The modules ``name`` imports that are not installed here (found, not imported)."""
+    import importlib.util
+
+    return [m for m in entry(kind, name).modules if importlib.util.find_spec(m) is None]
 
 
 class UnknownNameError(ConfigError, KeyError):
@@ -183,9 +229,7 @@ def lookup(table: Mapping[str, T], name: str, what: str) -> T:
 
 def resolve(kind: str, name: str) -> Any:
     """Import and return the object registered as ``name`` under ``kind``."""
-    table = KINDS[kind]
-    target = lookup(dict(sorted(table.items())), name, kind)
-    module_name, _, attr = target.partition(":")
+    module_name, _, attr = entry(kind, name).target.partition(":")
     return getattr(importlib.import_module(module_name), attr)
 
 

@@ -14,9 +14,7 @@ from trainsmart_bench.tasks import get_task
 from trainsmart_bench.tasks.spec import ModelSpec, ResolvedTask
 
 # what each backend needs installed; make_backend skips, naming the one that is missing
-REQUIRES = {"torch": ("torch",), "keras": ("tensorflow", "keras"),
-            "keras-tf": ("tensorflow", "keras"), "keras-jax": ("jax", "keras"),
-            "keras-torch": ("torch", "keras"), "sklearn": ("sklearn",)}
+REQUIRES = {name: e.modules for name, e in registry.BACKEND_ENTRIES.items()}
 KERAS_BACKENDS = ("keras-tf", "keras-jax", "keras-torch")  # each in a process of its own
 N_USERS, N_ITEMS = 13, 17
 

@@ -61,14 +61,15 @@ def test_the_chunks_cover_every_kind_once():
 
 def test_the_all_extra_installs_every_backend():
     """nox, .ci/run and asv install ``.[all]`` (after pinning torch's CPU build): every
-    backend's extra, jax's included, must be in it."""
-    from trainsmart_bench.registry import BACKEND_EXTRAS
+    adapter's extra, jax's included, must be in it."""
+    from trainsmart_bench.registry import ENTRIES
 
     tomllib = pytest.importorskip("tomllib" if sys.version_info >= (3, 11) else "tomli")
     extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"][
         "optional-dependencies"]
     all_extras = set(re.search(r"\[(.*)\]", extras["all"][0]).group(1).split(","))
-    assert {e for e in BACKEND_EXTRAS.values() if e} <= all_extras
+    used = {e.extra for table in ENTRIES.values() for e in table.values() if e.extra}
+    assert used <= all_extras, used - all_extras  # every adapter's extra, tuners' too
     assert any(r.startswith("jax") for r in extras["jax"])
     noxfile = (REPO / "noxfile.py").read_text()
     assert 'TORCH_CPU = "torch==2.13.0"' in noxfile and '".[{extras}]"' in noxfile

@@ -6,17 +6,11 @@ import importlib.util
 
 import pytest
 
-from trainsmart_bench.registry import split_tuner, tuner_names
+from trainsmart_bench.registry import TUNER_ENTRIES, split_tuner, tuner_names
 from trainsmart_bench.space import Categorical, Float, Int, SearchSpace
 
 # the libraries each sampler needs, beyond numpy (its pruned variants need the same)
-NEEDS = {
-    "random": (), "grid": (),
-    "hyperopt-tpe": ("hyperopt",), "hyperopt-random": ("hyperopt",),
-    "optuna-tpe": ("optuna",), "optuna-random": ("optuna",), "optuna-cmaes": ("optuna", "cmaes"),
-    "ray-random": ("ray",), "ray-optuna": ("ray", "optuna"),
-    "ray-hyperopt": ("ray", "hyperopt"),
-}
+NEEDS = {name: e.modules for name, e in TUNER_ENTRIES.items()}
 CONTINUOUS_ONLY = {"optuna-cmaes"}
 
 

@@ -122,14 +122,13 @@ class Spy(RandomTuner):
 
 
 @pytest.fixture
-def extra_tuners(monkeypatch):
-    monkeypatch.setitem(TUNERS, "broken", f"{__name__}:Broken")
-    monkeypatch.setitem(TUNERS, "spy", f"{__name__}:Spy")
+def extra_tuners():
+    """Broken and Spy load as user tuners do (``module:Class``), not through the registry."""
     Broken.calls, Spy.seen[:] = 0, []
 
 
 def test_a_broken_tuner_costs_trials_not_the_study(tmp_path, extra_tuners):
-    s = study(tmp_path, "broken", 8)
+    s = study(tmp_path, f"{__name__}:Broken", 8)
     errors = [r.error or "" for r in s.trials]
     assert len(s.trials) == 8
     assert sum("suggest() raised: RuntimeError: tuner bug" in e for e in errors) == 2
@@ -138,7 +137,7 @@ def test_a_broken_tuner_costs_trials_not_the_study(tmp_path, extra_tuners):
 
 
 def test_records_format_and_test_scores_stay_hidden(tmp_path, extra_tuners):
-    s = study(tmp_path, "spy", 4)
+    s = study(tmp_path, f"{__name__}:Spy", 4)
     assert Spy.seen == [r.value for r in s.trials]
     for r in s.trials:
         assert r.test_value is not None and r.test_value != r.value

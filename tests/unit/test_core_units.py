@@ -82,3 +82,19 @@ def test_every_task_resolves_and_its_space_is_valid():
         get_task("mnist-mlp").resolve("gpu-xl")
     assert get_task("mnist-mlp").resolve(width=128).hidden() == (128, 64)
 
+
+
+def test_one_entry_per_adapter_name_feeds_every_view():
+    from trainsmart_bench import registry
+
+    for kind, table in registry.ENTRIES.items():
+        assert list(registry.KINDS[kind]) == list(table)
+        for name, e in table.items():
+            assert e.name == name and registry.KINDS[kind][name] == e.target
+            assert registry.entry(kind, name) is e
+    e = registry.BACKEND_ENTRIES["keras-jax"]
+    assert registry.BACKEND_EXTRAS["keras-jax"] == e.extra == "jax"
+    assert registry.BACKEND_DISTRIBUTIONS["keras-jax"] == e.distributions
+    with pytest.raises(registry.UnknownNameError, match="choose one of: keras, keras-jax"):
+        registry.entry("backend", "mxnet")
+    assert registry.missing_modules("tuner", "random") == []
