@@ -81,15 +81,17 @@ DATASET_ENTRIES: Mapping[str, Entry] = _entries(
           ("sklearn",)),
 )
 
-# Views of the entries, by the one field a caller wants.
-DATASETS: Mapping[str, str] = MappingProxyType(
-    {n: e.target for n, e in DATASET_ENTRIES.items()})
-BACKENDS: Mapping[str, str] = MappingProxyType({n: e.target for n, e in BACKEND_ENTRIES.items()})
-BACKEND_EXTRAS: Mapping[str, str] = MappingProxyType(
-    {n: e.extra for n, e in BACKEND_ENTRIES.items()})
-BACKEND_DISTRIBUTIONS: Mapping[str, tuple[str | tuple[str, ...], ...]] = MappingProxyType(
-    {n: e.distributions for n, e in BACKEND_ENTRIES.items()})
-TUNERS: Mapping[str, str] = MappingProxyType({n: e.target for n, e in TUNER_ENTRIES.items()})
+def _view(entries: Mapping[str, Entry], field: str) -> Mapping[str, Any]:
+    """A read-only view of the entries by the one field a caller wants."""
+    return MappingProxyType({n: getattr(e, field) for n, e in entries.items()})
+
+
+DATASETS: Mapping[str, str] = _view(DATASET_ENTRIES, "target")
+BACKENDS: Mapping[str, str] = _view(BACKEND_ENTRIES, "target")
+BACKEND_EXTRAS: Mapping[str, str] = _view(BACKEND_ENTRIES, "extra")
+BACKEND_DISTRIBUTIONS: Mapping[str, tuple[str | tuple[str, ...], ...]] = _view(
+    BACKEND_ENTRIES, "distributions")
+TUNERS: Mapping[str, str] = _view(TUNER_ENTRIES, "target")
 
 # The pruners (Optuna) and trial schedulers (Ray Tune) each sampler can be combined with, as
 # ``<sampler>+<pruner>``; the plain sampler name prunes nothing.
