@@ -320,10 +320,12 @@ def test_check_command_exit_codes(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("name", tuner_params(["optuna-tpe", "optuna-tpe+median"]))
+@pytest.mark.parametrize("name", tuner_params(["optuna-tpe", "optuna-tpe+median", "optuna-tpe+sha",
+                                               "optuna-tpe+hyperband"]))
 def test_optuna_names_propose_what_optunas_own_loop_does(name):
-    """optuna-tpe is TPESampler alone and +median adds MedianPruner, exactly: driven with the
-    same values, our adapter suggests what Optuna's own study.optimize suggests, trial for
+    """optuna-tpe is TPESampler alone, and +median, +sha and +hyperband add Optuna's pruner
+    with its own defaults (Hyperband: resources 1 to the trial's epochs), exactly: driven with
+    the same values, our adapter suggests what Optuna's own study.optimize suggests, trial for
     trial, and prunes the same trials."""
     import logging
 
@@ -334,9 +336,14 @@ def test_optuna_names_propose_what_optunas_own_loop_does(name):
 
     optuna.logging.set_verbosity(logging.WARNING)
     dists = optuna_distributions(CONTINUOUS)
-    pruner = optuna.pruners.MedianPruner() if "+median" in name else optuna.pruners.NopPruner()
-    ref = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=7),
-                              pruner=pruner)
+    pruners = {"median": lambda: optuna.pruners.MedianPruner(),
+               "sha": lambda: optuna.pruners.SuccessiveHalvingPruner(),
+               "hyperband": lambda: optuna.pruners.HyperbandPruner(min_resource=1, max_resource=4)}
+    kind = name.partition("+")[2]
+    pruner = pruners[kind]() if kind else optuna.pruners.NopPruner()
+    # Hyperband assigns brackets by a hash of the study's name: the adapter's fixed one
+    ref = optuna.create_study(study_name=f"{name}-7", direction="maximize",
+                              sampler=optuna.samplers.TPESampler(seed=7), pruner=pruner)
 
     def objective(trial):
         c = {k: trial._suggest(k, d) for k, d in dists.items()}
@@ -360,4 +367,4 @@ def test_optuna_names_propose_what_optunas_own_loop_does(name):
         ours.append(c)
     assert [t.params for t in ref.trials] == ours
     assert pruned == sum(t.state.name == "PRUNED" for t in ref.trials)
-    assert (pruned > 0) == ("+median" in name)
+    assert (pruned > 0) == bool(kind)
