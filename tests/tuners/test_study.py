@@ -189,6 +189,21 @@ def test_resume_refuses_other_settings(tmp_path):
     assert len(again.trials) == 4
 
 
+def test_no_trial_timeout_is_strict_json_and_resumes(tmp_path):
+    """--timeout none (math.inf) is written as null, not as JSON's non-standard Infinity, and a
+    second run with the same settings finds the finished study."""
+    import math
+
+    def refuse(token):
+        raise AssertionError(f"non-standard JSON constant {token}")
+
+    first = study(tmp_path, "random", 2, timeout=math.inf)
+    text = (first.path / "study.json").read_text()
+    assert json.loads(text, parse_constant=refuse)["config"]["timeout"] is None
+    again = study(tmp_path, "random", 2, timeout=math.inf)
+    assert again.trials == first.trials
+
+
 def test_pinning_every_parameter_is_an_error(tmp_path):
     everything = {"x": 0.0, "lr": 0.01, "units": 8, "layers": 1, "act": "relu"}
     with pytest.raises(ConfigError, match="nothing is left to tune"):

@@ -8,6 +8,7 @@ the summary: best so far over trials and over seconds, epochs, overhead, library
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -126,6 +127,14 @@ class StudyConfig:
             return
         object.__setattr__(self, "tuner", f"{base}+{pruner}" if pruner else base)
         object.__setattr__(self, "pruner", pruner)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as JSON: no per-trial limit (``--timeout none``, ``math.inf``) is
+        written as null, since strict JSON has no infinity."""
+        d = asdict(self)
+        if not math.isfinite(d["timeout"]):
+            d["timeout"] = None
+        return d
 
     @property
     def study_id(self) -> str:
@@ -257,7 +266,7 @@ def summarize(config: StudyConfig, records: Sequence[TrialRecord], direction: Di
                for k in ("suggest_s", "observe_s", "report_s")}
     return {
         "schema_version": SCHEMA_VERSION, "kind": "study", "state": "finished",
-        "study_id": config.study_id, "config": asdict(config), "direction": direction.value,
+        "study_id": config.study_id, "config": config.to_dict(), "direction": direction.value,
         "library": dict(library), "n_trials": len(records), "status_counts": counts,
         "pruned": sum(r.pruned for r in records), "epochs": sum(r.epochs for r in records),
         "elapsed_s": elapsed,

@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, replace
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -185,7 +185,7 @@ def _table_study(config: StudyConfig, table: Any, workers: int, store: Path, res
     config = replace(config, table=t.digest, workers=workers)
     path = store / config.study_id / SUMMARY_FILE
     old = json.loads(path.read_text()) if resume and path.is_file() else {}
-    if (old.get("state") == "finished" and old.get("config") == asdict(config)
+    if (old.get("state") == "finished" and old.get("config") == config.to_dict()
             and old.get("identity") == digest(config.identity())):
         return Study(config, old, [], path.parent)
     run = StudyRun(config, store, None, False, tuner_options, on_trial)
@@ -272,7 +272,7 @@ class StudyRun:
         self.path.mkdir(parents=True, exist_ok=True)
         atomic_write_json(self.path / SUMMARY_FILE, {
             "schema_version": SCHEMA_VERSION, "kind": "study", "state": "running",
-            "study_id": self.config.study_id, "config": asdict(self.config),
+            "study_id": self.config.study_id, "config": self.config.to_dict(),
             "identity_fields": self.identity, "identity": digest(self.identity),
             "library": self.library, **({"plugin": self.extra["plugin"]}
                                         if "plugin" in self.extra else {})})
