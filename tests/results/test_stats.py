@@ -8,6 +8,8 @@ import pytest
 
 from trainsmart_bench.metrics.quality import classification_metrics
 from trainsmart_bench.results.stats import (
+    STATISTICS,
+    bootstrap_interval,
     bootstrap_median,
     intervals_overlap,
     mann_whitney,
@@ -99,3 +101,29 @@ def test_macro_metrics_agree_with_sklearn():
     for name, fn in (("precision_macro", metrics.precision_score),
                      ("recall_macro", metrics.recall_score), ("f1_macro", metrics.f1_score)):
         assert ours[name] == pytest.approx(fn(y, pred, average="macro", zero_division=0))
+
+
+@pytest.mark.parametrize("statistic", ["mean", "root_mean"])
+def test_test_set_interval_agrees_with_scipy_without_importing_it(statistic):
+    """The child's test-set interval (numpy) is SciPy's percentile bootstrap: on 2,000
+    examples the bounds agree to Monte Carlo error (resamples differ, the method does not)."""
+    from scipy import stats
+
+    rng = np.random.default_rng(3)
+    x = (rng.random(2000) < 0.9).astype(float) if statistic == "mean" else rng.gamma(2, 1, 2000)
+    low, high = bootstrap_interval(x, statistic, resamples=4000)
+    ref = stats.bootstrap((x,), STATISTICS[statistic], n_resamples=4000, method="percentile",
+                          vectorized=True, axis=-1, rng=np.random.default_rng(1))
+    width = ref.confidence_interval.high - ref.confidence_interval.low
+    assert abs(low - ref.confidence_interval.low) < 0.05 * width * 2
+    assert abs(high - ref.confidence_interval.high) < 0.05 * width * 2
+    assert bootstrap_interval(x, statistic) == bootstrap_interval(x, statistic)  # seeded
+    assert low < STATISTICS[statistic](x, -1) < high
+
+
+def test_macro_metrics_when_a_label_is_never_predicted_or_never_true():
+    ours = classification_metrics(np.array([0, 0, 1, 1]), np.eye(3)[[0, 0, 0, 2]])
+    # labels 0, 1, 2: precision 2/3, 0, 0; recall 1, 0, 0; F1 0.8, 0, 0
+    assert ours["precision_macro"] == pytest.approx(2 / 9)
+    assert ours["recall_macro"] == pytest.approx(1 / 3)
+    assert ours["f1_macro"] == pytest.approx(0.8 / 3)
