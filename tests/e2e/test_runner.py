@@ -26,6 +26,13 @@ def test_run_records_every_metric(tmp_path):
     assert rec.env["dataset"]["checksum"] and rec.env["framework_version"]
     assert rec.params["epochs"] == 3 and rec.seed == 0
     assert 0.0 <= rec.env["cpu_busy_before"] <= 1.0
+    phases = rec.timings["phases"]  # where the run's time went, every phase measured
+    for name in ("probe_s", "spawn_s", "import_s", "data_s", "build_s", "first_epoch_s",
+                 "epochs_s", "validation_s", "inference_s", "test_metrics_s", "bootstrap_s",
+                 "exit_s", "other_s"):
+        assert phases[name] >= 0.0, name
+    assert phases["total_s"] == pytest.approx(rec.timings["process_wall_s"] + phases["probe_s"])
+    assert phases["other_s"] < 0.2 * phases["total_s"], phases  # the phases explain the run
 
 
 def test_same_seed_same_result_different_seed_differs():

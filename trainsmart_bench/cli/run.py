@@ -55,6 +55,9 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
                         "default to their count)")
     p.add_argument("--format", choices=FORMATS, default="table",
                    help="summary as a table (default), or json/csv for scripts")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="after each run, where its time went: spawn, imports, data, build, "
+                        "epochs, validation, inference, test interval, exit (seconds)")
     p.set_defaults(func=cmd_run)
 
 
@@ -107,7 +110,7 @@ def cmd_run(args) -> int:
                         cpus=parse_cpus(args.cpus), timeout=args.timeout)
     store = RecordStore(Path(args.results))
     quiet = args.format != "table"
-    with LiveProgress(len(cells), quiet) as live:
+    with LiveProgress(len(cells), quiet, phases=args.verbose) as live:
         records = run_matrix(cells, store, settings, resume=args.resume, on_plan=live.plan,
                              on_record=live.record, on_epoch=live.epoch,
                              ray_address=args.ray_address)
@@ -162,12 +165,12 @@ def parse_cpus(text: str | None) -> tuple[int, ...] | None:
 class LiveProgress:
     """The matrix bar, and one line per running cell: epoch, loss, validation metric, ETA."""
 
-    def __init__(self, total: int, quiet: bool = False) -> None:
+    def __init__(self, total: int, quiet: bool = False, phases: bool = False) -> None:
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(bar_width=20),
                             MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
                             console=Console(stderr=True, highlight=False) if quiet else console,
                             disable=quiet)
-        self.quiet = quiet
+        self.quiet, self.phases = quiet, phases
         self.total = self.bar.add_task("cells", total=total)
         self.running: dict[str, Any] = {}  # cell key -> rich task id
 
@@ -209,5 +212,11 @@ class LiveProgress:
         if not self.quiet:
             self.bar.console.print(f"[{colour}]{rec.status.value}[/] {rec.key}{note}{error}",
                                    soft_wrap=True)
+            if self.phases and not cached and rec.timings.get("phases"):
+                from trainsmart_bench.results.phases import describe
+
+                width = max(40, self.bar.console.width - 2)
+                self.bar.console.print(describe(rec.timings["phases"], width), markup=False,
+                                       highlight=False, soft_wrap=True)
         self.bar.advance(self.total)
 

@@ -20,6 +20,7 @@ from trainsmart_bench.env import default_threads, environment
 from trainsmart_bench.execution.identity import run_identity
 from trainsmart_bench.execution.process import DEFAULT_TIMEOUT, run_unit
 from trainsmart_bench.results.identity import config_digest, differences, digest
+from trainsmart_bench.results.phases import phases
 from trainsmart_bench.results.records import RunRecord, Status, metric, run_key
 from trainsmart_bench.results.store import RecordStore
 from trainsmart_bench.results.unit import EpochReport, UnitSpec
@@ -86,10 +87,12 @@ def now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-def cpu_busy(seconds: float = 0.5) -> float:
+def cpu_busy(seconds: float = 0.2) -> float:
     """Share of all cores busy during the ``seconds`` before a run (this process is idle then).
 
     Not the load average: that still counts the previous run of this matrix for a minute.
+    0.2 s tells a busy machine from an idle one (another run or a build takes whole cores);
+    the probe's time is a phase of every run (``probe_s``), so it is kept short.
     """
     import psutil
 
@@ -104,9 +107,12 @@ def run_cell(cell: Cell, settings: Settings | None = None, *,
     ``options`` are ``Settings`` fields, for a call without a ``Settings``."""
     settings = (settings or Settings(**options)).resolved()
     identity = identity if identity is not None else identity_of(cell, settings)
-    started, busy = now(), cpu_busy()  # other work on the machine skews every clock
+    started, t = now(), time.perf_counter()
+    busy = cpu_busy()  # other work on the machine skews every clock
+    probe_s = time.perf_counter() - t
     listen = (lambda r: on_epoch(cell, r) or True) if on_epoch else None
     result = run_unit(unit_spec(cell, settings), settings.timeout, listen)
+    result.setdefault("timings", {})["probe_s"] = probe_s
     env = {**(env if env is not None else environment()), "cpu_busy_before": busy}
     return to_record(cell, result, env, started, identity)
 
@@ -121,12 +127,14 @@ def to_record(cell: Cell, r: dict[str, Any], env: dict[str, Any], started: str,
     error = r.get("error")
     if r.get("traceback"):
         error = f"{error}\n{r['traceback']}"
+    timings = {**r.get("timings", {}), "process_wall_s": r.get("wall_s")}
+    timings["phases"] = phases(timings, r.get("curve", []))
     return RunRecord(
         task=cell.task, backend=cell.backend, device=cell.device, seed=cell.seed,
         profile=cell.profile, status=Status(r["status"]), params=r.get("params", {}),
         metrics={k: metric(k, v) for k, v in r.get("metrics", {}).items()},
         curve=r.get("curve", []),
-        timings={**r.get("timings", {}), "process_wall_s": r.get("wall_s")},
+        timings=timings,
         target=r.get("target"), reached_target=r.get("reached_target"), error=error,
         env=env, started=started, mode=cell.mode, fold=cell.fold, identity=digest(identity),
         config_id=config_digest(identity), identity_fields=identity,
@@ -204,7 +212,9 @@ def run_matrix(
         if on_record:
             on_record(record, False)
 
-    env = environment()
+    t = time.perf_counter()
+    env = environment()  # once per matrix: the package scan is the same for every cell
+    env["capture_s"] = time.perf_counter() - t
     if ray_address:
         _on_ray(p, ray_address, env, finish, on_epoch, settings)
     else:

@@ -7,6 +7,9 @@ Runs inside the child process of one run (``training.child``). Timings:
   the target (evaluation included, data loading and framework import excluded);
 * warm-up: the first epoch carries tracing/compilation; throughput uses epochs 2..N and
   ``startup_time`` = import + build + (first epoch - median steady epoch);
+* after training, ``inference_s`` (the test set's warm-up and timed pass), ``test_metrics_s``
+  and ``bootstrap_s`` (the test metric's interval): each phase of a run is in its record
+  (``results.phases``);
 * ``compile_time``: what the first epoch and the first evaluation took beyond the median of
   the later ones (graph capture and compilation of the training and inference steps, cold),
   reported apart from the steady-state throughput, like the compiler dashboard's compilation
@@ -159,6 +162,7 @@ def _epoch_test(backend: Backend, state: Any, task: ResolvedTask, data: TaskData
 
 
 def _test(backend: Backend, state: Any, task: ResolvedTask, data: TaskData, res) -> None:
+    t0 = time.perf_counter()
     n, tail = len(data.x_test), len(data.x_test) % 1024
     backend.predict(state, data.x_test[:1024], 1024)  # warm-up: traces the inference path,
     if tail:  # for the last, shorter batch too (a compiler specializes on shapes)
@@ -167,11 +171,15 @@ def _test(backend: Backend, state: Any, task: ResolvedTask, data: TaskData, res)
     t = time.perf_counter()
     out = backend.predict(state, data.x_test, 1024)
     backend.synchronize()
-    dt = time.perf_counter() - t
+    t1 = time.perf_counter()
+    dt = t1 - t
     res.metrics["inference_throughput"] = len(data.x_test) / dt if dt > 0 else None
     res.metrics.update(evaluate(task.spec.is_classification, data.y_test, out))
+    t2 = time.perf_counter()
     res.metrics.update(bootstrap_test_metric(task.spec.is_classification, data.y_test, out))
     res.metrics["test_samples"] = len(data.y_test)
+    res.timings.update(inference_s=t1 - t0, test_metrics_s=t2 - t1,
+                       bootstrap_s=time.perf_counter() - t2)
 
 
 def bootstrap_test_metric(is_classification: bool, y: np.ndarray,

@@ -36,6 +36,7 @@ from typing import Any, NamedTuple
 from trainsmart_bench.errors import ConfigError
 from trainsmart_bench.jsonfile import atomic_write_json
 from trainsmart_bench.results.identity import differences, digest
+from trainsmart_bench.results.phases import phases
 from trainsmart_bench.results.records import SCHEMA_VERSION, Status
 from trainsmart_bench.results.unit import EpochFn, EpochReport, StopReason, UnitSpec
 from trainsmart_bench.space import SearchSpace
@@ -389,7 +390,10 @@ class StudyRun:
         if observe_error:
             error = f"{error}\n{observe_error}" if error else observe_error
         reported = [float(v) for v in result.get("reported", [])]
-        worker_t = result.get("timings") or {}
+        worker_t = dict(result.get("timings") or {})
+        if "wall_s" in result and "simulated_s" not in worker_t:  # a real trial: its phases
+            worker_t["phases"] = phases({**worker_t, "process_wall_s": result["wall_s"]},
+                                        result.get("curve") or [])
         stopped = StopReason.of(worker_t.get("stopped_by"))
         if timings.pop("budget_stop", False) and stopped is StopReason.PRUNED:
             stopped = StopReason.BUDGET  # the budget ran out, no pruner
