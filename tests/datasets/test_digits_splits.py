@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -13,7 +16,7 @@ from trainsmart_bench.errors import ConfigError, DataError
 # -- digits -----------------------------------------------------------------------------------
 
 
-def test_digits_load_needs_no_fetch_and_writes_nothing(data_dir):
+def test_digits_load_needs_no_fetch_and_keeps_only_its_split(data_dir):
     loader = get_loader("digits", str(data_dir))
     assert isinstance(loader, Digits) and loader.is_ready()
     ds = loader.load()
@@ -21,7 +24,31 @@ def test_digits_load_needs_no_fetch_and_writes_nothing(data_dir):
     assert ds["x_train"].shape == (1347, 8, 8) and ds["x_test"].shape == (450, 8, 8)
     assert ds["x_train"].dtype == np.uint8 and int(ds["x_train"].max()) == 16
     assert sorted(np.unique(ds["y_test"]).tolist()) == list(range(10))
-    assert not data_dir.exists()
+    assert [p.name for p in data_dir.rglob("*") if p.is_file()] == [loader.split_cache().name]
+    assert Digits(data_dir).load().checksum == ds.checksum
+
+
+def test_a_kept_digits_split_loads_without_scikit_learn(data_dir):
+    """The second run of a digits task does not import scikit-learn (about a second)."""
+    first = Digits(data_dir).load()
+    code = ("import sys; from trainsmart_bench.datasets.digits import Digits; "
+            f"ds = Digits({str(data_dir)!r}).load(); "
+            "print(ds.checksum, any(m.split('.')[0] == 'sklearn' for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == [first.checksum, "False"]
+
+
+def test_a_tampered_digits_split_is_rebuilt(data_dir):
+    loader = Digits(data_dir)
+    good = loader.load()
+    with np.load(loader.split_cache()) as f:
+        arrays = {k: f[k] for k in f.files}
+    arrays["y_test"] = (arrays["y_test"] + 1) % 10  # labels changed, digest kept
+    np.savez(loader.split_cache(), **arrays)
+    assert Digits(data_dir).load().checksum == good.checksum
+    loader.split_cache().write_bytes(b"not an npz")
+    assert Digits(data_dir).load().checksum == good.checksum
 
 
 def test_digits_split_is_stratified_and_deterministic(data_dir):
