@@ -41,7 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        from trainsmart_bench.execution.process import warm_starts
+
+        with warm_starts(getattr(args, "start", "cold") == "warm"):
+            return int(args.func(args) or 0)
     except TrainsmartError as exc:
         from rich.console import Console
         from rich.markup import escape

@@ -25,7 +25,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -38,29 +38,56 @@ STDERR_TAIL = 15  # lines of the child's stderr kept in a failed result
 __all__ = ["DEFAULT_TIMEOUT", "EpochFn", "always_go", "kill", "run_unit"]
 
 
+WARM = False  # fork warm children where the framework allows it (``warm_starts``)
+
+
+@contextlib.contextmanager
+def warm_starts(enabled: bool = True) -> Iterator[None]:
+    """Inside, units start warm where their backend is fork-safe (``execution.warm``); the
+    fork servers are closed on the way out. ``run`` and ``tune`` run inside it unless given
+    ``--start cold``; library calls start cold unless asked (``run_unit(warm=True)``)."""
+    global WARM
+    before, WARM = WARM, bool(enabled)
+    try:
+        yield
+    finally:
+        WARM = before
+        if enabled and not before:
+            from trainsmart_bench.execution.warm import close_all
+
+            close_all()
+
+
 def run_unit(spec: UnitSpec | Mapping[str, Any], timeout: float = DEFAULT_TIMEOUT,
-             on_epoch: EpochFn | None = None) -> dict[str, Any]:
+             on_epoch: EpochFn | None = None, warm: bool | None = None) -> dict[str, Any]:
     """Run one unit in a child process; never raises for a failed unit (only for Ctrl-C).
 
-    The result holds what the child wrote, plus ``reported`` (the value of every epoch
-    report), ``wall_s`` (start to exit, as the parent saw it) and ``node``."""
+    ``warm`` (default: as ``warm_starts`` set it) forks the child from a server that imported
+    the framework once, where ``execution.warm.supports`` the backend and device; else, and if
+    the server cannot start, the child starts cold. The result holds what the child wrote,
+    plus ``reported`` (the value of every epoch report), ``wall_s`` (start to exit, as the
+    parent saw it) and ``node``."""
     spec = as_spec(spec)
     spec = spec.replace(threads=spec.threads or default_threads())
     with tempfile.TemporaryDirectory(prefix="trainsmart-unit-") as tmp:
         spec_path, out_path = Path(tmp, "spec.json"), Path(tmp, "result.json")
         spec_path.write_text(json.dumps(spec.to_json()))
         with open(Path(tmp, "stderr.txt"), "w+") as err:
-            return _watch(spec, spec_path, out_path, err, timeout, on_epoch or always_go)
+            return _watch(spec, spec_path, out_path, err, timeout, on_epoch or always_go,
+                          WARM if warm is None else warm)
 
 
 def _watch(spec: UnitSpec, spec_path: Path, out_path: Path, err: IO[str],
-           timeout: float, on_epoch: EpochFn) -> dict[str, Any]:
+           timeout: float, on_epoch: EpochFn, warm: bool) -> dict[str, Any]:
     env = {**os.environ, **thread_env(spec.threads)}
-    cmd = [sys.executable, "-m", CHILD, str(spec_path), str(out_path)]
+    argv = [str(spec_path), str(out_path)]
     began = time.time()  # wall-clock stamps: when units ran, e.g. on a cluster's nodes
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
-                            text=True, bufsize=1, start_new_session=True, env=env)
+    proc, cold_because = _start_warm(spec, env, argv, err) if warm else (None, None)
+    if proc is None:
+        proc = subprocess.Popen([sys.executable, "-m", CHILD, *argv], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=err, text=True, bufsize=1,
+                                start_new_session=True, env=env)
     lines: queue.Queue[str | None] = queue.Queue()
     threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True).start()
     reported: list[float] = []
@@ -70,6 +97,7 @@ def _watch(spec: UnitSpec, spec_path: Path, out_path: Path, err: IO[str],
         kill(proc)
         raise
     wall = time.perf_counter() - t0
+    ended = time.time()
     if why == "timeout":
         kill(proc)
         result = {"status": "timeout", "error": f"exceeded its {timeout:.0f} s timeout"}
@@ -84,7 +112,35 @@ def _watch(spec: UnitSpec, spec_path: Path, out_path: Path, err: IO[str],
                                "ray_node_id": None})
     result["reported"], result["wall_s"] = reported, wall
     result["span"] = [began, began + wall]
+    _process_timings(result, began, ended)
+    if cold_because:
+        result.setdefault("timings", {})["cold_start"] = cold_because
     return result
+
+
+def _start_warm(spec: UnitSpec, env: dict[str, str], argv: list[str],
+                err: IO[str]) -> tuple[Any, str | None]:
+    """A warm child, or (None, why it starts cold) where its backend cannot fork safely."""
+    from trainsmart_bench.execution.warm import server, supports
+
+    if not supports(spec.backend, spec.device):
+        return None, None  # a cold start by design: nothing to report per run
+    try:
+        return server(spec.backend, env).start(argv, err), None
+    except (OSError, RuntimeError) as exc:
+        return None, f"the {spec.backend} fork server failed: {exc}"
+
+
+def _process_timings(result: dict[str, Any], began: float, ended: float) -> None:
+    """The child's stamps against the parent's: ``spawn_s`` from the spawn to the child's
+    ``main`` (the interpreter's start and our package's import), ``exit_s`` from its result
+    to the parent seeing it exit. Both wall clocks of this machine."""
+    clock = result.pop("clock", None)
+    if not clock:
+        return
+    timings = result.setdefault("timings", {})
+    timings["spawn_s"] = max(0.0, clock["main_at"] - began)
+    timings["exit_s"] = max(0.0, ended - clock["done_at"])
 
 
 def _death(rc: int, err: IO[str]) -> str:
