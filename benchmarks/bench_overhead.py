@@ -1,6 +1,7 @@
 """The suite's own overhead: its training throughput on mnist-mlp against a minimal hand-written
 loop (PyTorch) and a plain ``model.fit`` (Keras) on the same arrays. Target: ratio >= 0.95."""
 
+from trainsmart_bench import bench
 from trainsmart_bench.training import reference
 
 
@@ -31,3 +32,19 @@ class FrameworkOverhead:
         return results[framework]["reference"]
 
     track_reference_throughput.unit = "samples/s"
+
+
+class WholeUnit:
+    """A whole digits-mlp torch command in a fresh interpreter, cold against warm starts."""
+
+    params = (list(bench.STARTS),)
+    param_names = ["start"]
+    repeat = 3
+    number = 1
+    timeout = 900
+
+    def timeraw_run(self, start):
+        return bench.whole_unit_code("run", start)
+
+    def timeraw_study_10_trials(self, start):
+        return bench.whole_unit_code("study", start)

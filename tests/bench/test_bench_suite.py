@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -227,3 +228,22 @@ def test_table_studies_use_tune_s_budget_rule_and_say_it(monkeypatch):
     assert budget == Budget("epochs", 50 * 30) and limits["budget_epochs"] == 1500
     assert tuning.table_unit("seconds_to_target", table) == (
         "simulated seconds (budget 1500 epochs)")
+
+
+def test_whole_unit_code_is_a_whole_command_asv_can_time(tmp_path):
+    """The ``timeraw_`` code of bench_overhead.WholeUnit: a real command, exit 0, quiet."""
+    import subprocess
+    import sys
+
+    from trainsmart_bench.bench import whole_unit_code
+
+    for kind in ("run", "study"):
+        for start in ("cold", "warm"):
+            compile(whole_unit_code(kind, start), f"<{kind} {start}>", "exec")
+    with pytest.raises(ValueError):
+        whole_unit_code("run", "tepid")
+    out = subprocess.run([sys.executable, "-c", whole_unit_code("run", "warm")],
+                         capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "TRAINSMART_DATA_DIR": str(tmp_path)})
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout == ""

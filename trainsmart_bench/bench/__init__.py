@@ -18,6 +18,7 @@ from trainsmart_bench.bench.suite import (
     ENV_RECORDS,
     IMPORT_STATEMENT,
     PARAM_NAMES,
+    STARTS,
     TRACKED,
     RunFailed,
     metric_value,
@@ -25,6 +26,7 @@ from trainsmart_bench.bench.suite import (
     start_run,
     timeout,
     unit,
+    whole_unit_code,
 )
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "ENV_RECORDS",
     "IMPORT_STATEMENT",
     "PARAM_NAMES",
+    "STARTS",
     "PROFILES",
     "TRACKED",
     "Profile",
@@ -43,4 +46,5 @@ __all__ = [
     "start_run",
     "timeout",
     "unit",
+    "whole_unit_code",
 ]

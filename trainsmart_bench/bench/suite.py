@@ -21,6 +21,27 @@ TRACKED = (*QUALITY, "train_throughput", "inference_throughput", "time_to_target
            "startup_time", "compile_time", "peak_host_memory", "peak_device_memory")
 ASV_UNITS = {"s": "seconds", "bytes": "bytes"}  # the units asv formats itself
 IMPORT_STATEMENT = "import trainsmart_bench"
+STARTS = ("cold", "warm")
+
+
+def whole_unit_code(kind: str, start: str) -> str:
+    """A whole ``trainsmart`` command, as asv's ``timeraw_`` times it in a fresh interpreter:
+    one digits-mlp torch run (``run``: 10 epochs, one seed) or a 10-trial random study
+    (``study``: 3 epochs a trial), started ``cold`` or ``warm``, records in a temporary
+    directory. What it costs beyond training is the suite's overhead per run or trial."""
+    if kind not in ("run", "study") or start not in STARTS:
+        raise ValueError(f"whole_unit_code({kind!r}, {start!r})")
+    args = (["run", "--seeds", "1", "--format", "json"] if kind == "run" else
+            ["tune", "--tuner", "random", "--trials", "10", "--studies", "1",
+             "--set", "epochs=3"])
+    args += ["--task", "digits-mlp", "--backend", "torch", "--start", start, "--no-resume"]
+    return ("import contextlib, io, sys, tempfile\n"
+            "from trainsmart_bench.cli import main\n"
+            "with tempfile.TemporaryDirectory() as out, "
+            "contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    rc = main({args!r} + ['--results', out])\n"
+            "if rc:\n"
+            "    sys.exit(rc)\n")
 
 
 class RunFailed(RuntimeError):

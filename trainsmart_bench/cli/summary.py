@@ -15,7 +15,7 @@ from rich.table import Table
 from trainsmart_bench.cli.modes_view import mode_records, print_modes
 from trainsmart_bench.results.folds import FoldView, fold_views
 from trainsmart_bench.results.modes import has_modes, mode_rows
-from trainsmart_bench.results.records import RunRecord
+from trainsmart_bench.results.records import RunRecord, Status
 from trainsmart_bench.results.summary import (
     COLUMNS,
     UNSTABLE_CV,
@@ -141,8 +141,10 @@ def _long(summary: list[SummaryRow], console: Console) -> None:
         table.add_column("95% interval", overflow="fold")
         for row in mine:
             ok = f"{len(row.ok)}/{len(row.records)}"
-            if not row.ok:
-                table.add_row(_name(row), ok, "error", "", first_error(row.records)[:120])
+            if not row.ok:  # a recorded skip (no GPU, no such mode) is not an error
+                skipped = all(r.status is Status.SKIPPED for r in row.records)
+                table.add_row(_name(row), ok, "skipped" if skipped else "error", "",
+                              first_error(row.records)[:120])
                 continue
             for i, col in enumerate(COLUMNS):
                 if row.cells[col.key].summary.n == 0 and not row.cells[col.key].note:
