@@ -198,6 +198,9 @@ def _left(deadline: float, at_least: float) -> float | None:
 
 def kill(proc: subprocess.Popen) -> None:
     """Kill the child's whole process group (its own workers included) and reap it."""
-    with contextlib.suppress(ProcessLookupError):
+    try:
         os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:  # not a group (yet): the process itself
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGKILL)
     proc.wait()

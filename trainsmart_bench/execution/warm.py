@@ -212,7 +212,8 @@ def _fork(conn: socket.socket, listener: socket.socket, import_s: float) -> int:
         try:
             listener.close()
             conn.close()
-            os.setsid()
+            with contextlib.suppress(OSError):  # the server does it too: no window unkillable
+                os.setpgid(0, 0)
             for fd, target in ((stdin, 0), (stdout, 1), (stderr, 2)):
                 os.dup2(fd, target)
                 os.close(fd)
@@ -237,6 +238,8 @@ def _fork(conn: socket.socket, listener: socket.socket, import_s: float) -> int:
             traceback.print_exc()
             rc = 1
         child_leave(rc)
+    with contextlib.suppress(OSError):  # its own group before its parent can kill the group
+        os.setpgid(pid, pid)
     for fd in (stdin, stdout, stderr):
         os.close(fd)
     with contextlib.suppress(OSError):
