@@ -40,6 +40,8 @@ import time
 from pathlib import Path
 from typing import IO
 
+from trainsmart_bench.training import child
+
 FORK_SAFE = {"torch": ("trainsmart_bench.backends.torch", "torch.optim", "torch._dynamo")}
 READY_TIMEOUT = 120.0
 
@@ -56,11 +58,6 @@ class WarmChild:
         self.pid, self.stdin, self.stdout = pid, stdin, stdout
         self.returncode: int | None = None
         self._conn, self._buf = conn, b""
-
-    def poll(self) -> int | None:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            return self.wait(0.0)
-        return None
 
     def wait(self, timeout: float | None = None) -> int:
         """Its exit status, as the server reaped it (-9 if the server itself is gone)."""
@@ -167,8 +164,6 @@ def close_all() -> None:
 
 
 def serve(address: str, backend: str) -> None:
-    from trainsmart_bench.training import child
-
     child.die_with_parent()
     t = time.perf_counter()
     for module in FORK_SAFE[backend]:
@@ -228,8 +223,6 @@ def _fork(conn: socket.socket, listener: socket.socket, import_s: float) -> int:
             np.random.seed()
             if sys.modules.get("torch") is not None:
                 sys.modules["torch"].seed()
-            from trainsmart_bench.training import child
-
             child.WARM = {"server_import_s": import_s, "server_pid": os.getppid()}
             rc = child.main(request["argv"])
         except BaseException:  # noqa: BLE001 - as a cold child's traceback, then its status
@@ -237,7 +230,7 @@ def _fork(conn: socket.socket, listener: socket.socket, import_s: float) -> int:
 
             traceback.print_exc()
             rc = 1
-        child_leave(rc)
+        child.leave(rc)
     with contextlib.suppress(OSError):  # its own group before its parent can kill the group
         os.setpgid(pid, pid)
     for fd in (stdin, stdout, stderr):
@@ -245,13 +238,6 @@ def _fork(conn: socket.socket, listener: socket.socket, import_s: float) -> int:
     with contextlib.suppress(OSError):
         conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
     return pid
-
-
-def child_leave(rc: int) -> None:
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    os._exit(rc)
 
 
 if __name__ == "__main__":
