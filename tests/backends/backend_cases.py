@@ -19,13 +19,29 @@ KERAS_BACKENDS = ("keras-tf", "keras-jax", "keras-torch")  # each in a process o
 N_USERS, N_ITEMS = 13, 17
 
 
+def start_keras_here() -> str:
+    """Start Keras on this process's own backend (TensorFlow in pytest, KERAS_BACKEND in the
+    per-backend processes of test_keras_backends.py) and name it. Call it before importing a
+    Keras backend module in-process: keras_jax and keras_torch keep TensorFlow (and JAX) out of
+    a process that has not imported them yet, which would break every later TensorFlow test in
+    this worker, whichever test ran first."""
+    return importlib.import_module("keras").backend.backend()
+
+
+def resolve_backend(name: str) -> type[Backend]:
+    """The registered class, Keras started first (see start_keras_here)."""
+    if name.startswith("keras"):
+        start_keras_here()
+    return registry.resolve("backend", name)
+
+
 def make_backend(name: str, seed: int = 0) -> Backend:
     for module in REQUIRES[name]:  # found, not imported: Keras must load through its backend
         if importlib.util.find_spec(module) is None:
             pytest.skip(f"the {name} backend needs {module}")
-    cls = registry.resolve("backend", name)
+    cls = resolve_backend(name)
     wanted = getattr(cls, "keras_backend", None)
-    if wanted and (running := importlib.import_module("keras").backend.backend()) != wanted:
+    if wanted and (running := start_keras_here()) != wanted:
         pytest.skip(f"Keras runs on {running} in this process; {name} is tested in a process "
                     "of its own (test_keras_backends.py)")
     backend = cls()

@@ -19,8 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.backends.backend_cases import module_available
-from trainsmart_bench import registry
+from tests.backends.backend_cases import module_available, resolve_backend
 from trainsmart_bench.errors import ConfigError
 from trainsmart_bench.mode import (
     MODE_NAMES,
@@ -79,7 +78,7 @@ def test_unavailable_modes_are_skips_with_a_reason(name, mode, reason):
     importing a Keras module does not start Keras on that backend when another runs here."""
     if not module_available(name):
         pytest.skip(f"{name} is not installed")
-    backend = registry.resolve("backend", name)()
+    backend = resolve_backend(name)()
     with pytest.raises(NotImplementedError, match=reason):
         backend.check_mode(parse_mode(mode), "cpu")
 
