@@ -18,6 +18,7 @@ import pytest
 from tests.backends.backend_cases import KINDS, module_available
 
 REPO = Path(__file__).resolve().parents[2]
+KERAS_ON = {"keras-jax": "jax", "keras-torch": "torch"}
 
 
 # Each backend's cases in a few processes, so that xdist's workers share them: a chunk is
@@ -38,7 +39,10 @@ XLA_FAST = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_pass
 def test_conformance_in_a_process_of_its_own(name, kinds):
     if not module_available(name):
         pytest.skip(f"{name} is not installed")
+    # Keras starts on that backend there before any backend module is imported
+    # (backend_cases.start_keras_here)
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2",
+           "KERAS_BACKEND": KERAS_ON[name],
            "XLA_FLAGS": f"{os.environ.get('XLA_FLAGS', '')} {XLA_FAST}".strip()}
     select = " or ".join(f"{name}-{k}]" if k else f"{name}]" for k in kinds)
     proc = subprocess.run(
