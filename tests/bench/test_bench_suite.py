@@ -52,6 +52,23 @@ def test_quick_is_the_issue_matrix():
     assert get_profile("full").devices == ("cuda",)
 
 
+def test_quick_runs_schedules_whose_targets_were_calibrated_on_them():
+    """The quick profile shortens schedules through the tasks' own profiles, and each target
+    is the one calibrated on that schedule (tasks/convergence.json): the quick report's time
+    to target is not judged against a full schedule's target."""
+    from trainsmart_bench.training.calibrate import load
+
+    quick, points = get_profile("quick"), load()["tasks"]
+    for task in quick.tasks:
+        cell = quick.cell(task, "torch", "cpu")
+        assert cell.profile and not quick.params(task), task
+        label = f"{task}@{cell.profile}"
+        resolved = get_task(task).resolve(cell.profile)
+        assert points[label]["target"] == resolved.target, label
+        assert points[label]["params"]["epochs"] == resolved.params["epochs"], label
+        assert all(r["epoch_to_target"] for r in points[label]["runs"]), label
+
+
 def test_standard_covers_every_cpu_mode_and_full_every_backend():
     standard, full = get_profile("standard"), get_profile("full")
     assert set(standard.modes) == {"eager", "compiled", "max-autotune", "eager-bf16",

@@ -14,7 +14,7 @@ import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from trainsmart_bench.results.identity import differences
 from trainsmart_bench.results.records import METRICS, RunRecord, Status
@@ -166,14 +166,16 @@ class CellSummary:
     missing: int = 0  # ok runs without a value (time to target: not reached)
     scoring: str = "median"  # "median" | "mean" (over folds) | "olympic" (MLPerf, 5+ runs)
     #                         | "invalid" (MLPerf: 2 runs never reached the target)
+    missed_by: str = ""  # time to target: the best validation value of the runs that missed
 
     @property
     def reason(self) -> str:
         """Why runs lack a value, without the verdict ('' when none lacks one)."""
+        why = f" ({self.missed_by})" if self.missed_by else ""
         if self.scoring == "invalid":
-            return f"{self.missing} runs never reached the target"
+            return f"{self.missing} runs never reached the target{why}"
         n = len(self.values) + self.missing
-        return f"not reached {self.missing}/{n}" if self.missing else ""
+        return f"not reached {self.missing}/{n}{why}" if self.missing else ""
 
     @property
     def note(self) -> str:
@@ -203,9 +205,24 @@ def cell(col: Column, metric: str, ok: list[RunRecord]) -> CellSummary:
     if col.key != "time_to_target":
         return CellSummary(bootstrap_median(values), tuple(values))
     missing = sum(v is None for v in raw)
+    why = missed_by(metric, [r for r, v in zip(ok, raw, strict=True) if v is None])
     if len(ok) >= OLYMPIC_MIN_RUNS:
-        return ttt_olympic(values, missing)
-    return CellSummary(bootstrap_median(values), tuple(values), missing)
+        return replace(ttt_olympic(values, missing), missed_by=why)
+    return CellSummary(bootstrap_median(values), tuple(values), missing, missed_by=why)
+
+
+def missed_by(metric: str, missed: list[RunRecord]) -> str:
+    """'best validation 0.9611 < target 0.975': how close the runs that missed the target
+    came to it (the best of their best), so a reader sees why it was not reached."""
+    key, target = f"val_{metric}", next((r.target for r in missed if r.target is not None),
+                                        None)
+    direction = METRICS.get(metric, ("", "max"))[1]
+    bests = [v for r in missed for e in r.curve if isinstance(e, dict)
+             and (v := finite(e.get(key))) is not None]
+    if not bests or target is None:
+        return ""
+    best, sign = (max(bests), "<") if direction != "min" else (min(bests), ">")
+    return f"best validation {best:.4g} {sign} target {target:g}"
 
 
 def mean_over_folds(values: list[float]) -> CellSummary:
