@@ -32,8 +32,14 @@ CHUNKS = {"keras-jax": [("lstm",), ("transformer", "cnn1d", None),
 XLA_FAST = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
 
 
-@pytest.mark.parametrize(("name", "kinds"), [(n, c) for n, chunks in CHUNKS.items()
-                                             for c in chunks],
+# JAX's two costliest chunks (an LSTM, a transformer: about 75 s each to compile here) run
+# with the slow tests (`nox -s tests_slow`, which .ci/run runs too); the rest in `nox -s tests`
+SLOW_CHUNKS = {("keras-jax", ("lstm",)), ("keras-jax", ("transformer", "cnn1d", None))}
+
+
+@pytest.mark.parametrize(("name", "kinds"), [
+    pytest.param(n, c, marks=[pytest.mark.slow] if (n, c) in SLOW_CHUNKS else [])
+    for n, chunks in CHUNKS.items() for c in chunks],
                          ids=lambda v: "+".join(k or "any" for k in v) if isinstance(v, tuple)
                          else v)
 def test_conformance_in_a_process_of_its_own(name, kinds):
