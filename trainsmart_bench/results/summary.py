@@ -214,15 +214,14 @@ def cell(col: Column, metric: str, ok: list[RunRecord]) -> CellSummary:
 def missed_by(metric: str, missed: list[RunRecord]) -> str:
     """'best validation 0.9611 < target 0.975': how close the runs that missed the target
     came to it (the best of their best), so a reader sees why it was not reached."""
-    key, target = f"val_{metric}", next((r.target for r in missed if r.target is not None),
-                                        None)
-    direction = METRICS.get(metric, ("", "max"))[1]
-    bests = [v for r in missed for e in r.curve if isinstance(e, dict)
-             and (v := finite(e.get(key))) is not None]
-    if not bests or target is None:
+    targets = [r.target for r in missed if r.target is not None]
+    values = [v for r in missed for e in r.curve if isinstance(e, dict)
+              and (v := finite(e.get(f"val_{metric}"))) is not None]
+    if not targets or not values:
         return ""
-    best, sign = (max(bests), "<") if direction != "min" else (min(bests), ">")
-    return f"best validation {best:.4g} {sign} target {target:g}"
+    if METRICS.get(metric, ("", "max"))[1] == "min":
+        return f"best validation {min(values):.4g} > target {targets[0]:g}"
+    return f"best validation {max(values):.4g} < target {targets[0]:g}"
 
 
 def mean_over_folds(values: list[float]) -> CellSummary:
