@@ -35,16 +35,16 @@ class FrameworkOverhead:
 
 
 class WholeUnit:
-    """A whole digits-mlp torch command in a fresh interpreter, cold against warm starts."""
+    """A whole digits-mlp command in a fresh interpreter, cold against warm starts."""
 
-    params = (list(bench.STARTS),)
-    param_names = ["start"]
+    params = (list(bench.WHOLE_UNIT_BACKENDS), list(bench.STARTS))
+    param_names = ["backend", "start"]
     repeat = 3
     number = 1
     timeout = 900
 
-    def timeraw_run(self, start):
-        return bench.whole_unit_code("run", start)
+    def timeraw_run(self, backend, start):
+        return bench.whole_unit_code("run", start, backend)
 
-    def timeraw_study_10_trials(self, start):
-        return bench.whole_unit_code("study", start)
+    def timeraw_study_10_trials(self, backend, start):
+        return bench.whole_unit_code("study", start, backend)

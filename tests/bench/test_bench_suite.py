@@ -256,9 +256,14 @@ def test_whole_unit_code_is_a_whole_command_asv_can_time(tmp_path):
 
     for kind in ("run", "study"):
         for start in ("cold", "warm"):
-            compile(whole_unit_code(kind, start), f"<{kind} {start}>", "exec")
+            for backend in ("torch", "keras"):
+                code = whole_unit_code(kind, start, backend)
+                compile(code, f"<{kind} {start} {backend}>", "exec")
+                assert f"'--backend', '{backend}'" in code
     with pytest.raises(ValueError):
         whole_unit_code("run", "tepid")
+    with pytest.raises(ValueError):
+        whole_unit_code("run", "warm", "keras-jax")
     out = subprocess.run([sys.executable, "-c", whole_unit_code("run", "warm")],
                          capture_output=True, text=True, timeout=600,
                          env={**os.environ, "TRAINSMART_DATA_DIR": str(tmp_path)})

@@ -9,16 +9,22 @@ import pytest
 
 from trainsmart_bench.execution import warm
 from trainsmart_bench.execution.process import run_unit
+from trainsmart_bench.registry import missing_modules
 from trainsmart_bench.results.unit import UnitSpec
 
-pytest.importorskip("torch")
 pytestmark = pytest.mark.xdist_group("warm")
 
 TIMING = {"prep_s", "epoch_s", "eval_s", "wall_s"}
 
 
-def unit(seed: int = 0, threads: int = 1, **params) -> UnitSpec:
-    return UnitSpec.build("digits-mlp", "torch", device="cpu", seed=seed, threads=threads,
+# every backend that starts warm (execution.warm.FORK_SAFE; ``keras`` is keras-tf renamed)
+BACKENDS = [pytest.param(b, marks=pytest.mark.skipif(bool(missing_modules("backend", b)),
+                                                     reason=f"{b} is not installed"))
+            for b in ("torch", "keras-tf")]
+
+
+def unit(seed: int = 0, threads: int = 1, backend: str = "torch", **params) -> UnitSpec:
+    return UnitSpec.build("digits-mlp", backend, device="cpu", seed=seed, threads=threads,
                           params={"epochs": 3, **params})
 
 
@@ -33,12 +39,14 @@ def _servers_closed():
     warm.close_all()
 
 
-def test_warm_units_train_bit_identically_to_cold_ones():
-    cold = run_unit(unit(), 600, warm=False)
-    first, other_seed, again = (run_unit(unit(s), 600, warm=True) for s in (0, 1, 0))
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_warm_units_train_bit_identically_to_cold_ones(backend):
+    cold = run_unit(unit(backend=backend), 600, warm=False)
+    first, other_seed, again = (run_unit(unit(s, backend=backend), 600, warm=True)
+                                for s in (0, 1, 0))
     assert curve(first) == curve(cold) == curve(again)  # losses and scores, bit for bit
     assert curve(other_seed) != curve(first)
-    assert curve(other_seed) == curve(run_unit(unit(1), 600, warm=False))
+    assert curve(other_seed) == curve(run_unit(unit(1, backend=backend), 600, warm=False))
     servers = {r["timings"]["warm"]["server_pid"] for r in (first, other_seed, again)}
     assert len(servers) == 1 and "warm" not in cold["timings"]
     assert len({r["node"]["pid"] for r in (first, other_seed, again)}) == 3  # a process each
@@ -49,18 +57,23 @@ def test_warm_units_train_bit_identically_to_cold_ones():
     assert again["wall_s"] < cold["wall_s"]
 
 
-def test_forked_units_share_no_state():
-    spec = unit().replace(objective="tests.execution.warm_probe:probe")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_forked_units_share_no_state(backend):
+    spec = unit(backend=backend).replace(objective="tests.execution.warm_probe:probe")
     one, two = (run_unit(spec, 120, warm=True)["probe"] for _ in range(2))
     cold = run_unit(spec, 120, warm=False)["probe"]
     assert one["calls"] == two["calls"] == cold["calls"] == 1  # no module state carried over
     assert one["pid"] != two["pid"]
     assert one["numpy"] != two["numpy"] and one["random"] != two["random"]  # fresh entropy
-    # torch seeds its generator from the OS at import: each fork draws a seed of its own
-    assert one["torch_seed_drawn"] != two["torch_seed_drawn"]
-    assert one["torch_threads"] == cold["torch_threads"] == 1 and one["omp"] == "1"
-    wide = run_unit(unit(threads=2).replace(objective=spec.objective), 120, warm=True)["probe"]
-    assert wide["torch_threads"] == 2 and wide["omp"] == "2"  # another server: its own env
+    # the framework's own generator seeds itself from the OS: each fork draws a seed of its own
+    assert one["seed_drawn"] != two["seed_drawn"]
+    assert one["threads"] == cold["threads"] == 1 and one["omp"] == "1"
+    if backend == "keras-tf":  # imported by the server, yet its runtime starts in the unit
+        assert one["tf_imported_at_start"] and not cold["tf_imported_at_start"]
+        assert not one["runtime_started_before"] and not two["runtime_started_before"]
+    wide = run_unit(unit(threads=2, backend=backend).replace(objective=spec.objective), 120,
+                    warm=True)["probe"]
+    assert wide["threads"] == 2 and wide["omp"] == "2"  # another server: its own env
 
 
 def test_a_timed_out_warm_unit_is_killed_and_the_server_goes_on():
@@ -70,8 +83,9 @@ def test_a_timed_out_warm_unit_is_killed_and_the_server_goes_on():
 
 
 def test_frameworks_that_cannot_fork_safely_start_cold():
-    assert warm.supports("torch", "cpu")
-    for backend, device in (("keras-tf", "cpu"), ("keras-jax", "cpu"), ("torch", "cuda")):
+    assert warm.supports("torch", "cpu") and warm.supports("keras-tf", "cpu")
+    for backend, device in (("keras-jax", "cpu"), ("keras-torch", "cpu"), ("torch", "cuda"),
+                            ("keras-tf", "cuda")):
         assert not warm.supports(backend, device)
     r = run_unit(UnitSpec.build("synthetic", "none", params={"epochs": 2}), 60, warm=True)
     assert r["status"] == "ok" and "warm" not in r["timings"]

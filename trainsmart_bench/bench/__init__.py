@@ -20,6 +20,7 @@ from trainsmart_bench.bench.suite import (
     PARAM_NAMES,
     STARTS,
     TRACKED,
+    WHOLE_UNIT_BACKENDS,
     RunFailed,
     metric_value,
     params,
@@ -46,5 +47,6 @@ __all__ = [
     "start_run",
     "timeout",
     "unit",
+    "WHOLE_UNIT_BACKENDS",
     "whole_unit_code",
 ]

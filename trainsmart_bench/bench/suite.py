@@ -22,19 +22,20 @@ TRACKED = (*QUALITY, "train_throughput", "inference_throughput", "time_to_target
 ASV_UNITS = {"s": "seconds", "bytes": "bytes"}  # the units asv formats itself
 IMPORT_STATEMENT = "import trainsmart_bench"
 STARTS = ("cold", "warm")
+WHOLE_UNIT_BACKENDS = ("torch", "keras")  # the two that start warm (execution.warm)
 
 
-def whole_unit_code(kind: str, start: str) -> str:
+def whole_unit_code(kind: str, start: str, backend: str = "torch") -> str:
     """A whole ``trainsmart`` command, as asv's ``timeraw_`` times it in a fresh interpreter:
-    one digits-mlp torch run (``run``: 10 epochs, one seed) or a 10-trial random study
-    (``study``: 3 epochs a trial), started ``cold`` or ``warm``, records in a temporary
+    one digits-mlp run (``run``: 10 epochs, one seed) or a 10-trial random study (``study``:
+    3 epochs a trial) on ``backend``, started ``cold`` or ``warm``, records in a temporary
     directory. What it costs beyond training is the suite's overhead per run or trial."""
-    if kind not in ("run", "study") or start not in STARTS:
-        raise ValueError(f"whole_unit_code({kind!r}, {start!r})")
+    if kind not in ("run", "study") or start not in STARTS or backend not in WHOLE_UNIT_BACKENDS:
+        raise ValueError(f"whole_unit_code({kind!r}, {start!r}, {backend!r})")
     args = (["run", "--seeds", "1", "--format", "json"] if kind == "run" else
             ["tune", "--tuner", "random", "--trials", "10", "--studies", "1",
              "--set", "epochs=3"])
-    args += ["--task", "digits-mlp", "--backend", "torch", "--start", start, "--no-resume"]
+    args += ["--task", "digits-mlp", "--backend", backend, "--start", start, "--no-resume"]
     return ("import contextlib, io, sys, tempfile\n"
             "from trainsmart_bench.cli import main\n"
             "with tempfile.TemporaryDirectory() as out, "

@@ -39,10 +39,10 @@ def add_training_options(p: argparse.ArgumentParser, *, results: str, task_help:
     p.add_argument("--no-resume", dest="resume", action="store_false",
                    help="run again what is already recorded")
     p.add_argument("--start", choices=("warm", "cold"), default="warm",
-                   help="warm (default): fork each PyTorch CPU run or trial from a process that "
-                        "imported PyTorch once (its cold import is measured once and kept in "
-                        "startup); cold: a new interpreter per unit. Other backends, devices "
-                        "and Ray always start cold")
+                   help="warm (default): fork each PyTorch or Keras-on-TensorFlow CPU run or "
+                        "trial from a process that imported the framework once (its cold "
+                        "import is measured once and kept in startup); cold: a new interpreter "
+                        "per unit. Other backends, devices and Ray always start cold")
     p.add_argument("--protocol", default="holdout",
                    help="holdout (the task's split, default), kfold:K (K-fold cross-validation "
                         "on the training data; ml-100k: its official folds) or walk-forward:K "

@@ -14,11 +14,15 @@ seeds, sets its thread counts and trains as a cold child does, so curves are bit
 (``tests/execution/test_warm.py``).
 
 Only frameworks that are fork-safe after import are started warm (``FORK_SAFE``): PyTorch on
-the CPU (its DataLoader forks the same way). TensorFlow and JAX start threads at import and
-document that a fork after it is unsafe, and CUDA cannot be initialized in a forked child of a
-process that touched it: those units, and every unit on a device other than ``cpu``, start
-cold. The server's one cold import is measured and kept in each warm unit's record
-(``timings.warm.server_import_s``) and in its ``startup_time``, so startup is never hidden.
+the CPU (its DataLoader forks the same way) and Keras on TensorFlow. TensorFlow's import
+starts no runtime: its eager context, thread pools and devices start at the first operation,
+which happens in the unit, so the unit still sets its own thread counts (a test checks that
+the runtime has not started when a unit begins). JAX starts its runtime's threads at import
+and warns that a fork after it is unsafe, Keras on PyTorch installs import guards of its own,
+and CUDA cannot be initialized in a forked child of a process that touched it: those units,
+and every unit on a device other than ``cpu``, start cold. The server's one cold import is
+measured and kept in each warm unit's record (``timings.warm.server_import_s``) and in its
+``startup_time``, so startup is never hidden.
 
 A server is keyed by everything the child inherits from it (interpreter, environment, working
 directory); it dies with its parent (``PR_SET_PDEATHSIG``) and is closed at exit.
@@ -42,7 +46,11 @@ from typing import IO
 
 from trainsmart_bench.training import child
 
-FORK_SAFE = {"torch": ("trainsmart_bench.backends.torch", "torch.optim", "torch._dynamo")}
+# What each server imports; keras-tf's, measured, never initializes TensorFlow's runtime (its
+# eager context, thread pools and devices start at the first operation, in the child).
+_KERAS_TF = ("trainsmart_bench.backends.keras_tf",)
+FORK_SAFE = {"torch": ("trainsmart_bench.backends.torch", "torch.optim", "torch._dynamo"),
+             "keras-tf": _KERAS_TF, "keras": _KERAS_TF}
 READY_TIMEOUT = 120.0
 
 
