@@ -113,6 +113,19 @@ class Backend:
         ``compiled_graphs`` and ``graph_breaks`` (metric names of ``results.records``)."""
         return {}
 
+    # -- a trained model kept for serving (``trainsmart run --save-model``, ``serving``) --
+
+    model_format: ClassVar[str | None] = None  # the file suffix of the framework's format
+
+    def save_model(self, state: Any, path: Any) -> None:
+        """Write the trained model to ``path`` in the framework's own format."""
+        raise NotImplementedError(f"{self.name} cannot save its models")
+
+    def load_model(self, path: Any, task: ResolvedTask, data: TaskData) -> Any:
+        """A state whose ``predict`` gives what the saved model gave (the model of ``task``
+        built again, its weights read from ``path``)."""
+        raise NotImplementedError(f"{self.name} cannot load saved models")
+
     def get_weights(self, state: Any) -> list[np.ndarray]:
         """Parameters in Keras layout and order (kernels (in, out), HWIO convs)."""
         raise NotImplementedError

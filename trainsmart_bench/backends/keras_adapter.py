@@ -197,6 +197,18 @@ class KerasAdapter(Backend):
             out = out[:, 0]  # a regression model's (N, 1) output
         return out
 
+    model_format: ClassVar[str] = "keras"  # Keras 3's own archive (model.save)
+
+    def save_model(self, state: KerasState, path: Any) -> None:
+        state.model.save(str(path))
+
+    def load_model(self, path: Any, task: ResolvedTask, data: TaskData) -> KerasState:
+        """The task's model built again, its weights read from the archive (a model loaded
+        whole would need our optimizer class registered; the weights are what was trained)."""
+        state = self.build(task, data)
+        state.model.load_weights(str(path))
+        return state
+
     def param_count(self, state: KerasState) -> int:
         if len(state.layers) == 1 and state.layers[0] is state.model:  # a user model
             return int(sum(int(np.prod(w.shape)) for w in state.model.trainable_weights))

@@ -145,6 +145,24 @@ class SklearnBackend(Backend):
         k = 1 if state.n_classes == 2 else state.n_classes  # sklearn: one column when binary
         return (state.n_features, k), (k,)
 
+    model_format: ClassVar[str] = "joblib"  # scikit-learn's documented persistence
+
+    def save_model(self, state: Any, path: Any) -> None:
+        import joblib
+
+        if isinstance(state, SklearnState) and state.texts is not None:
+            raise NotImplementedError(
+                "the TF-IDF baseline reads each review's raw text, looked up from the task's "
+                "splits by its token row: it is not a model that serves token rows")
+        joblib.dump(state, path)
+
+    def load_model(self, path: Any, task: ResolvedTask, data: TaskData) -> Any:
+        """The fitted estimator as it was saved (joblib unpickles: load only models this
+        suite saved, which ``serving`` checks against their recorded digest first)."""
+        import joblib
+
+        return joblib.load(path)
+
     def param_count(self, state: SklearnState) -> int | None:
         if isinstance(state, UserEstimator):
             return state.param_count()

@@ -88,6 +88,18 @@ class TorchBackend(Backend):
     def version(self) -> str:
         return torch.__version__
 
+    model_format: ClassVar[str] = "pt"  # the module's state_dict, as torch.save writes it
+
+    def save_model(self, state: TorchState, path: Any) -> None:
+        torch.save(state.model.state_dict(), path)
+
+    def load_model(self, path: Any, task: ResolvedTask, data: TaskData) -> TorchState:
+        state = self.build(task, data)
+        weights = torch.load(path, map_location=self.device, weights_only=True)
+        state.model.load_state_dict(weights)
+        state.model.eval()
+        return state
+
     def build(self, task: ResolvedTask, data: TaskData) -> TorchState:
         if user_models.is_user(task):
             module = user_models.build(task, data, "torch", nn.Module, "a torch.nn.Module")

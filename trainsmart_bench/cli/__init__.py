@@ -1,4 +1,4 @@
-"""The ``trainsmart`` command: data, tasks, run, tune, report, bench-compare, check.
+"""The ``trainsmart`` command: data, tasks, run, tune, infer, report, bench-compare, check.
 
 One module per command, each with ``add_parser(sub, common)``; shared options live in
 ``cli.options``.
@@ -14,7 +14,17 @@ from trainsmart_bench.errors import TrainsmartError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from trainsmart_bench.cli import bench, calibrate, check, data, report, run, table, tune
+    from trainsmart_bench.cli import (
+        bench,
+        calibrate,
+        check,
+        data,
+        infer,
+        report,
+        run,
+        table,
+        tune,
+    )
     from trainsmart_bench.cli.options import common
 
     shared = common()
@@ -25,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data.add_parser(sub, shared)
     run.add_parsers(sub, shared)
-    for module in (tune, table, report, bench, calibrate, check):
+    for module in (tune, table, infer, report, bench, calibrate, check):
         module.add_parser(sub, shared)
     return parser
 

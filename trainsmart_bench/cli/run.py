@@ -55,6 +55,10 @@ def add_parsers(sub, common: argparse.ArgumentParser) -> None:
                         "default to their count)")
     p.add_argument("--format", choices=FORMATS, default="table",
                    help="summary as a table (default), or json/csv for scripts")
+    p.add_argument("--save-model", action="store_true",
+                   help="keep each trained model in its framework's format (RESULTS/models/, "
+                        "named by the run's identity, its digest in the record) for "
+                        "`trainsmart infer`; a recorded run without its model trains again")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="after each run, where its time went: spawn, imports, data, build, "
                         "epochs, validation, inference, test interval, exit (seconds)")
@@ -107,7 +111,9 @@ def cmd_run(args) -> int:
     cells = interleaved(tasks, backends, devices, args.seeds, args.profile, modes,
                         args.protocol)
     settings = Settings(params=params, data_dir=args.data_dir, threads=args.threads or 0,
-                        cpus=parse_cpus(args.cpus), timeout=args.timeout)
+                        cpus=parse_cpus(args.cpus), timeout=args.timeout,
+                        save_models=str(Path(args.results) / "models") if args.save_model
+                        else None)
     store = RecordStore(Path(args.results))
     quiet = args.format != "table"
     with LiveProgress(len(cells), quiet, phases=args.verbose) as live:

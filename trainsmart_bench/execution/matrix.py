@@ -56,19 +56,54 @@ class Settings:
     timeout: float = DEFAULT_TIMEOUT
     epoch_test: bool = False  # also score the test split after every epoch (tuning tables)
     target: float | None = None  # pin the validation target (a table keeps its build's)
+    save_models: str | None = None  # keep every trained model in this folder (serving)
 
     def resolved(self) -> Settings:
         n = self.threads or (len(self.cpus) if self.cpus else default_threads())
         return replace(self, threads=int(n))
 
 
-def unit_spec(cell: Cell, settings: Settings) -> UnitSpec:
+def unit_spec(cell: Cell, settings: Settings,
+              identity: Mapping[str, Any] | None = None) -> UnitSpec:
     """What the child process trains for this cell."""
+    save = None
+    if settings.save_models:  # named by the run's identity, like its record
+        ident = identity if identity is not None else identity_of(cell, settings)
+        save = model_stem(settings.save_models, cell, digest(ident))
     return UnitSpec.build(cell.task, cell.backend, device=cell.device, seed=cell.seed,
                           profile=cell.profile, mode=cell.mode, fold=cell.fold,
                           params=settings.params, data_dir=settings.data_dir,
                           threads=settings.threads, cpus=settings.cpus or (),
-                          epoch_test=settings.epoch_test, target=settings.target)
+                          epoch_test=settings.epoch_test, target=settings.target,
+                          save_model=save)
+
+
+def model_stem(folder: str, cell: Cell, identity: str) -> str:
+    """Where a run's model is kept, without the format's suffix."""
+    from pathlib import Path
+
+    return str(Path(folder).resolve() / f"{cell.key}__{identity[:10]}")
+
+
+def model_kept(record: RunRecord) -> str | None:
+    """Why ``record``'s saved model is not there as recorded (None: it is, or the backend
+    cannot save such a model at all, ``model["skipped"]``, which training again won't change)."""
+    from pathlib import Path
+
+    from trainsmart_bench.datasets.files import file_digest
+
+    model = record.model or {}
+    if model.get("skipped"):
+        return None
+    if not model.get("path"):
+        return "its model was not kept"
+    for what in (model, model.get("test_predictions") or {}):
+        path = Path(what.get("path", ""))
+        if not path.is_file():
+            return f"its model file {path} is missing"
+        if file_digest(path) != what.get("sha256"):
+            return f"its model file {path} does not match its recorded digest"
+    return None
 
 
 def identity_of(cell: Cell, settings: Settings) -> dict[str, Any]:
@@ -111,7 +146,7 @@ def run_cell(cell: Cell, settings: Settings | None = None, *,
     busy = cpu_busy()  # other work on the machine skews every clock
     probe_s = time.perf_counter() - t
     listen = (lambda r: on_epoch(cell, r) or True) if on_epoch else None
-    result = run_unit(unit_spec(cell, settings), settings.timeout, listen)
+    result = run_unit(unit_spec(cell, settings, identity), settings.timeout, listen)
     result.setdefault("timings", {})["probe_s"] = probe_s
     env = {**(env if env is not None else environment()), "cpu_busy_before": busy}
     return to_record(cell, result, env, started, identity)
@@ -137,7 +172,7 @@ def to_record(cell: Cell, r: dict[str, Any], env: dict[str, Any], started: str,
         timings=timings,
         target=r.get("target"), reached_target=r.get("reached_target"), error=error,
         env=env, started=started, mode=cell.mode, fold=cell.fold, identity=digest(identity),
-        config_id=config_digest(identity), identity_fields=identity,
+        config_id=config_digest(identity), identity_fields=identity, model=r.get("model"),
     )
 
 
@@ -164,12 +199,19 @@ def plan(cells: Iterable[Cell], store: RecordStore, settings: Settings,
         ident = p.identities[cell.key]
         mine = digest(ident)
         same = [r for r in recorded.get(cell.key, []) if r.identity == mine]
-        if any(r.status is Status.OK for r in same):  # a skip is checked again: it is cheap
-            p.reused[cell.key] = next(r for r in same if r.status is Status.OK)
+        ok = [r for r in same if r.status is Status.OK]  # a skip is checked again: it is cheap
+        unkept = None
+        if ok and settings.save_models:  # a model to serve: its file must be there, unchanged
+            kept = [r for r in ok if model_kept(r) is None]
+            unkept, ok = (None, kept) if kept else (model_kept(ok[-1]), [])
+        if ok:
+            p.reused[cell.key] = ok[0]
             continue
         p.todo.append(cell)
         if not resume:
             p.why[cell.key] = "--no-resume"
+        elif unkept:
+            p.why[cell.key] = f"the earlier run is recorded, but {unkept}"
         elif same:
             p.why[cell.key] = f"the earlier run {same[-1].status.value}"
         elif recorded.get(cell.key):
@@ -240,5 +282,6 @@ def _on_ray(p: Plan, address: str, env: dict[str, Any], finish: Callable[[RunRec
         finish(to_record(by_key[key], result, env, started, p.identities[key]))
 
     with RayCluster(address) as cluster:
-        cluster.run_many([(c.key, unit_spec(c, settings)) for c in p.todo], settings.timeout,
+        cluster.run_many([(c.key, unit_spec(c, settings, p.identities[c.key])) for c in p.todo],
+                         settings.timeout,
                          listen, done)

@@ -81,6 +81,8 @@ REQUIRED: Mapping[str, Mapping[str, str]] = {
     "trial": {"study_id": _STR, "trial": _INT, "tuner": _STR, "task": _STR, "backend": _STR,
               "device": _STR, "study_seed": _INT, "profile": _OPT_STR},
     "study": {"study_id": _STR},
+    "inference": {"task": _STR, "backend": _STR, "device": _STR, "seed": _INT,
+                  "runtime": _STR, "scenario": _STR, "batch": _INT},
 }
 
 
@@ -161,6 +163,9 @@ class RunRecord(JsonRecord):
     identity: str = ""  # digest of identity_fields: what determined this run's numbers
     config_id: str = ""  # the same without the seed: equal for every repeat of a config
     identity_fields: dict[str, Any] = field(default_factory=dict)
+    # the trained model, where it was kept (--save-model): path, format, sha256, bytes and its
+    # own test predictions (path, sha256); not part of the identity
+    model: dict[str, Any] | None = None
     kind: str = "run"
     schema_version: int = SCHEMA_VERSION
 

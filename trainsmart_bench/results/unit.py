@@ -99,9 +99,13 @@ class UnitSpec:
     target: float | None = None  # pin the validation target (a table keeps its build's)
     plugin: str | None = None
     objective: str | None = None
+    save_model: str | None = None  # keep the trained model: its path without a suffix
+    serve: Mapping[str, Any] | None = None  # a serving unit's request (serving.unit)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", dict(self.params))  # a copy; a dict pickles (Ray)
+        if self.serve is not None:
+            object.__setattr__(self, "serve", dict(self.serve))
         object.__setattr__(self, "cpus", tuple(int(c) for c in self.cpus or ()))
         object.__setattr__(self, "seed", int(self.seed))
         object.__setattr__(self, "threads", int(self.threads or 0))

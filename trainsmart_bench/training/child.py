@@ -79,6 +79,10 @@ def run_spec(spec: UnitSpec, on_epoch: EpochFn | None = None) -> dict[str, Any]:
         if result.metrics.get("startup_time") is not None:
             result.metrics["startup_time"] += float(WARM["server_import_s"])
     outcome = {"status": "failed", "error": result.error} if result.error else {"status": "ok"}
+    if spec.save_model and not result.error:
+        t = time.perf_counter()
+        outcome["model"] = save_model(backend, result, spec.save_model)
+        result.timings["save_model_s"] = time.perf_counter() - t
     return {
         **outcome, "params": dict(task.params), "target": task.target,
         "metrics": result.metrics, "curve": result.curve,
@@ -89,6 +93,28 @@ def run_spec(spec: UnitSpec, on_epoch: EpochFn | None = None) -> dict[str, Any]:
         "dataset": {"name": data.dataset, "checksum": data.dataset_checksum,
                     "source": data.dataset_source},
     }
+
+
+def save_model(backend: Any, result: Any, stem: str) -> dict[str, Any]:
+    """Keep the trained model in its framework's format, and its own test predictions (what
+    every serving runtime is checked against); both named by the run's identity, with their
+    digests in the record."""
+    import numpy as np
+
+    from trainsmart_bench.datasets.files import file_digest
+
+    path = Path(f"{stem}.{backend.model_format}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        backend.save_model(result.state, path)
+    except NotImplementedError as exc:  # the run stands; serving it is a recorded skip
+        return {"skipped": str(exc) or f"{backend.name} cannot save this model"}
+    predictions = Path(f"{stem}.test-predictions.npy")
+    np.save(predictions, np.asarray(result.test_out), allow_pickle=False)
+    return {"path": str(path.resolve()), "format": backend.model_format,
+            "sha256": file_digest(path), "bytes": path.stat().st_size,
+            "test_predictions": {"path": str(predictions.resolve()),
+                                 "sha256": file_digest(predictions)}}
 
 
 def load_plugin(spec: UnitSpec) -> None:

@@ -44,6 +44,8 @@ class TrainResult:
     reached_target: bool = False
     stopped_by: StopReason = StopReason.EPOCHS
     error: str | None = None  # why the run failed (a diverged loss); None when it did not
+    state: Any = None  # the trained model (kept for ``--save-model``; never serialized)
+    test_out: np.ndarray | None = None  # its predictions on the test split
 
 
 def objective(task: ResolvedTask, scores: dict[str, float]) -> float:
@@ -66,7 +68,7 @@ def train(
     spec = task.spec
     augmentation = options(task)  # {} when the task has none or augment=none
     t0 = time.perf_counter()
-    state = backend.build(task, data)
+    state = res.state = backend.build(task, data)
     backend.synchronize()
     res.timings["build_s"] = time.perf_counter() - t0
     res.metrics["param_count"] = backend.param_count(state)
@@ -175,6 +177,7 @@ def _test(backend: Backend, state: Any, task: ResolvedTask, data: TaskData, res)
     dt = t1 - t
     res.metrics["inference_throughput"] = len(data.x_test) / dt if dt > 0 else None
     res.metrics.update(evaluate(task.spec.is_classification, data.y_test, out))
+    res.test_out = out
     t2 = time.perf_counter()
     res.metrics.update(bootstrap_test_metric(task.spec.is_classification, data.y_test, out))
     res.metrics["test_samples"] = len(data.y_test)
