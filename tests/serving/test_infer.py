@@ -131,3 +131,19 @@ def test_the_command_trains_keeps_and_serves(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "reused digits-mlp torch native single-stream" in text
     assert "digits-mlp · torch · cpu · native" in text and "gate passed" in text
+
+
+@pytest.mark.slow
+def test_keras_on_tensorflow_is_served_by_all_four_runtimes(tmp_path):
+    pytest.importorskip("tensorflow")
+    pytest.importorskip("tf2onnx")
+    runs, _, _ = kept_runs(tmp_path, backends=("keras-tf",))
+    assert Path(runs[0].model["path"]).suffix == ".keras"
+    records = serve(tmp_path, runs, ["native", "compiled", "exported", "onnxruntime"],
+                    ["single-stream"])
+    for r in records:
+        assert r.status is Status.OK, r.error
+        assert r.gated and r.gate["max_abs_diff"] < 1e-4, r.gate
+    assert [r.exporter for r in records] == [None, "jit_compile=True",
+                                             "keras model.export (tf_saved_model)",
+                                             "keras model.export (onnx)"]

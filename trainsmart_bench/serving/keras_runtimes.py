@@ -30,6 +30,7 @@ def prepare(runtime: str, backend: Any, state: Any, example: np.ndarray, workdir
         return Served(_call(backend, infer, state.classification), versions=versions,
                       exporter="jit_compile=True" if runtime == "compiled" else None)
     served = _served_model(state)
+    served(example[:2])  # built and called once, as the exporters require
     if runtime == "exported":
         if keras.backend.backend() != "tensorflow":
             raise NotImplementedError(
@@ -39,9 +40,9 @@ def prepare(runtime: str, backend: Any, state: Any, example: np.ndarray, workdir
 
         path = workdir / "saved_model"
         _export(served, path, "tf_saved_model")
-        serve = tf.saved_model.load(str(path)).serve
+        loaded = tf.saved_model.load(str(path))  # kept: its variables live while it does
         versions["tensorflow"] = tf.__version__
-        return Served(lambda x: np.asarray(serve(x)), exporter="keras model.export "
+        return Served(lambda x: np.asarray(loaded.serve(x)), exporter="keras model.export "
                       "(tf_saved_model)", versions=versions, artifact=str(path),
                       artifact_bytes=size_of(path))
     if runtime == "onnxruntime":
