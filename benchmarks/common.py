@@ -7,9 +7,18 @@ memo directory where each cell's single training run is kept (see trainsmart_ben
 """
 
 from trainsmart_bench import bench
+from trainsmart_bench.bench import serving
 
 
-class TrainingMetric:
+class SharedRuns:
+    """One ``setup_cache`` for every class below it (asv keys it by the function): the
+    training runs, and the models they keep, are shared by training and serving metrics."""
+
+    def setup_cache(self):
+        return bench.start_run()
+
+
+class TrainingMetric(SharedRuns):
     """One metric of a training run, over the profile's task x backend x device x mode."""
 
     params = bench.params()
@@ -18,8 +27,18 @@ class TrainingMetric:
     rounds = 1
     metric = ""
 
-    def setup_cache(self):
-        return bench.start_run()
-
     def setup(self, run_dir, task, backend, device, mode):
         self.value = bench.metric_value(run_dir, self.metric, task, backend, device, mode)
+
+
+class ServingMetric(SharedRuns):
+    """One metric of a cell's trained model served by a runtime (task x backend x runtime)."""
+
+    params = serving.params()
+    param_names = serving.PARAM_NAMES
+    timeout = 3600
+    rounds = 1
+    metric = ""
+
+    def setup(self, run_dir, task, backend, runtime):
+        self.value = serving.serving_value(run_dir, self.metric, task, backend, runtime)

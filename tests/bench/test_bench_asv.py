@@ -42,8 +42,13 @@ TUNING = {
     "TableStudy.track_table_trials_to_target": "trials (budget 50 trials)",
     "TableStudy.track_table_seconds_to_target": "simulated seconds (budget 50 trials)",
 }
+SERVING = {
+    "P90Latency.track_p90_latency": "seconds",
+    "OfflineThroughput.track_offline_throughput": "samples/s",
+}
 EXPECTED = {**{f"bench_training.{k}": u for k, u in TRAINING.items()},
             **{f"bench_tuning.{k}": u for k, u in TUNING.items()},
+            **{f"bench_serving.{k}": u for k, u in SERVING.items()},
             "bench_import.Import.timeraw_import_trainsmart_bench": "seconds"}
 
 
@@ -117,6 +122,10 @@ def test_results_hold_every_metric_with_its_unit(bench_run, head):
     (study_s,) = got["bench_tuning.StudyTime.track_study_time"]
     assert best >= 0 and study_s > 0
     assert 0 < got["bench_tuning.TunerOverhead.track_overhead_per_trial"][0] < 1
+    # the smoke profile serves digits-mlp's torch model (the one trained above), natively
+    (p90,) = got["bench_serving.P90Latency.track_p90_latency"]
+    (offline,) = got["bench_serving.OfflineThroughput.track_offline_throughput"]
+    assert 0 < p90 < 1 and offline > 100
     assert "is scored by accuracy, not rmse" in stdout  # skip reasons are shown
     assert f"results: {tmp / 'results'}/testbox/" in stdout
 

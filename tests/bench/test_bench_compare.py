@@ -139,6 +139,16 @@ def test_rules_per_metric():
     assert judge(1.0, 2.0, rule_for("bench_tuning.BestValue.track_best_val")) == "-"
 
 
+def test_served_models_gate_on_p90_latency_and_offline_throughput():
+    p90 = rule_for("bench_serving.P90Latency.track_p90_latency", unit="seconds")
+    offline = rule_for("bench_serving.OfflineThroughput.track_offline_throughput")
+    assert p90.gate and p90.direction == "min" and offline.gate and offline.direction == "max"
+    assert judge(1.0e-3, 1.2e-3, p90) == "REGRESSION" and judge(1.0e-3, 1.05e-3, p90) != (
+        "REGRESSION")
+    assert judge(1000.0, 850.0, offline) == "REGRESSION" and judge(1000.0, 1200.0, offline) == (
+        "better")
+
+
 def main(argv: list[str]) -> int:
     """``trainsmart bench-compare ARGV``."""
     return cli_main(["bench-compare", *argv])

@@ -50,7 +50,7 @@ def test_a_kept_model_is_served_by_each_runtime_with_loadgen(tmp_path):
     assert len(records) == 18
     skip = by[("sklearn", "compiled", "offline")]
     assert skip.status is Status.SKIPPED and "sklearn has no compiled runtime" in skip.error
-    for (backend, runtime, scenario), r in by.items():
+    for (backend, _runtime, _scenario), r in by.items():
         if r.status is Status.SKIPPED:
             continue
         assert r.status is Status.OK, r.error

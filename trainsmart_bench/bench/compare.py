@@ -2,7 +2,8 @@
 
 asv's own ``asv compare`` applies one factor to everything; here quality is judged in absolute
 terms (accuracy down more than 0.5 points, RMSE up more than 0.005) and speed relatively
-(throughput down more than 10%). Those two gate: a regression makes ``main`` exit 1.
+(throughput down, or a served model's p90 latency up, more than 10%). Those two gate: a
+regression makes ``main`` exit 1.
 Time-to-target, start-up, memory and import time are reported against the speed threshold
 but do not gate (they are too noisy on shared CI machines).
 
@@ -19,7 +20,8 @@ from trainsmart_bench.results.records import METRICS
 
 ACCURACY_LIKE = ("accuracy", "precision_macro", "recall_macro", "f1_macro")  # fractions
 ERROR_LIKE = ("rmse", "mae")
-THROUGHPUT = ("train_throughput", "inference_throughput")
+THROUGHPUT = ("train_throughput", "inference_throughput", "offline_throughput")
+LATENCY = ("p90_latency",)  # serving: SingleStream's 90th percentile (bench_serving)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ def rule_for(benchmark: str, th: Thresholds = Thresholds(), unit: str = "") -> R
         return Rule("quality", "min", th.error, False, True)
     if metric in THROUGHPUT:
         return Rule("speed", "max", th.speed, True, True)
+    if metric in LATENCY:
+        return Rule("speed", "min", th.speed, True, True)
     if metric in METRICS:
         return Rule("info", METRICS[metric][1], th.speed, True, False)
     method = benchmark.rsplit(".", 1)[-1]

@@ -39,6 +39,10 @@ class Profile:
     tuning_backend: str = "torch"
     budget_trials: int = 8
     overhead_trials: int = 100  # trials of the synthetic objective for the overhead benchmark
+    # serving (benchmarks/bench_serving.py): each cell's trained model, served per runtime
+    serving_tasks: tuple[str, ...] = ()
+    serving_backends: tuple[str, ...] = ("torch", "keras", "sklearn")
+    serving_runtimes: tuple[str, ...] = ("native", "compiled", "exported", "onnxruntime")
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "overrides", MappingProxyType(
@@ -92,12 +96,13 @@ PROFILES: Mapping[str, Profile] = MappingProxyType({p.name: p for p in (
                "imdb-cnn", "imdb-lstm", "imdb-transformer", "movielens-mf", CROSS_VALIDATED),
         backends=BACKENDS,
         devices=("cpu",),
-        bench=r"^bench_(import|training|tuning|overhead)\.",
+        bench=r"^bench_(import|training|tuning|overhead|serving)\.",
         modes=CPU_MODES,
         timeout=1800,
         overrides={"mnist-cnn": {"epochs": 3}, "imdb-embed": {"epochs": 5},
                    "imdb-cnn": {"epochs": 2}, "digits-mlp": {"epochs": 10}},
         task_profiles={"cifar10-resnet": "cpu", "imdb-lstm": "cpu", "imdb-transformer": "cpu"},
+        serving_tasks=("mnist-mlp", "mnist-cnn", "imdb-embed", "movielens-mf"),
     ),
     Profile(
         name="full",
@@ -113,6 +118,8 @@ PROFILES: Mapping[str, Profile] = MappingProxyType({p.name: p for p in (
         tuners=("random", "hyperopt-tpe", "optuna-tpe", "optuna-cmaes"),
         budget_trials=20,
         overhead_trials=300,
+        serving_tasks=("mnist-mlp", "mnist-cnn", "cifar10-resnet", "imdb-embed",
+                       "movielens-mf"),
     ),
     Profile(
         name="smoke",
@@ -121,13 +128,16 @@ PROFILES: Mapping[str, Profile] = MappingProxyType({p.name: p for p in (
         tasks=("digits-mlp",),
         backends=("torch", "sklearn"),
         devices=("cpu",),
-        bench=r"^bench_(import|training|tuning)\.",
+        bench=r"^bench_(import|training|tuning|serving)\.",
         timeout=300,
         overrides={"digits-mlp": {"epochs": 2}},
         tuning_tasks=("synthetic",),
         tuners=("random",),
         budget_trials=3,
         overhead_trials=20,
+        serving_tasks=("digits-mlp",),
+        serving_backends=("torch",),
+        serving_runtimes=("native",),
     ),
 )})
 

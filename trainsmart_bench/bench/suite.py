@@ -114,8 +114,9 @@ def cell_records(run_dir: str, task: str, backend: str, device: str,
         raise NotImplementedError(reason)
     profile = current_profile()
     memo = RunMemo(run_dir, export=os.environ.get(ENV_RECORDS) or None)
+    models = str(Path(run_dir) / "models")  # kept, for the serving benchmarks to serve
     return [memo.record(profile.cell(name, backend, device, mode, f.label if f else None),
-                        profile.params(name), timeout=profile.timeout)
+                        profile.params(name), timeout=profile.timeout, save_models=models)
             for f in folds(protocol, get_task(name))]
 
 
