@@ -105,7 +105,7 @@ def test_landing_page_escapes_machine_names(tmp_path):
     (results / MACHINE).rename(results / '<i>"x&-quick')
     site = SiteConfig.load(project.config)
     page = build_site(site, vendor=False).index.read_text()
-    assert "<i>" not in page and "&lt;i&gt;&quot;x&amp;-quick" in page
+    assert "<i>" not in page and "&lt;i&gt;&#34;x&amp;-quick" in page
     assert "First results of this machine" in page
 
 

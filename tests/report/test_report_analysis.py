@@ -1,4 +1,4 @@
-"""Pure analysis: best-by-direction, Pareto fronts, escaping and number helpers."""
+"""Pure analysis: best-by-direction, Pareto fronts, text and number helpers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 from trainsmart_bench.report.analysis import best_indices, pareto_front
 from trainsmart_bench.report.charts import nice_ticks, tick_label
-from trainsmart_bench.report.fmt import esc, first_line, fmt_num, num
+from trainsmart_bench.report.fmt import first_line, fmt_num, num
 
 
 def test_best_respects_direction_and_ties():
@@ -28,10 +28,7 @@ def test_pareto_front_min_time_min_rmse():
     assert pareto_front(pts, "min", "min") == [1, 0, 3]
 
 
-def test_escaping_and_number_helpers():
-    assert esc('<script>alert("x")</script>') == (
-        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;")
-    assert esc("a'b") == "a&#x27;b" and esc(None) == ""
+def test_text_and_number_helpers():
     assert first_line("\n  RuntimeError: boom\ntraceback...") == "RuntimeError: boom"
     assert num("3") is None and num(True) is None and num(float("nan")) is None
     assert num(2) == 2.0

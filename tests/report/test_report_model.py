@@ -91,7 +91,7 @@ def test_time_to_target_not_reached_is_counted(tmp_path):
 def test_page_escapes_record_strings(results):
     page = build_report([results]).html
     assert "<script" not in page.lower()
-    assert "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(&#34;pwned&#34;)&lt;/script&gt;" in page  # Jinja2 autoescape
     assert page.count("<svg") >= 8 and page.count("<table") >= 3
     assert "Content-Security-Policy" in page
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)  # nothing external

@@ -1,8 +1,9 @@
 """The landing page of the published site: one section per asv machine (a profile's series).
 
-Self-contained like the report: inline CSS and SVG, no scripts, nothing loaded from anywhere
-(a Content-Security-Policy blocks what might slip in); the links lead to the reports and to the
-asv site beside it.
+Rendered from ``landing.html.j2`` in the page shell the report uses too
+(``trainsmart_bench.pages``): inline CSS and SVG, no scripts, nothing loaded from anywhere (the
+shell's Content-Security-Policy blocks what might slip in); the links lead to the reports and to
+the asv site beside it. Values are escaped by the template; the sparklines are a template too.
 """
 
 from __future__ import annotations
@@ -10,37 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from html import escape
 
+from markupsafe import Markup
+
+from trainsmart_bench import pages
 from trainsmart_bench.bench.asvresults import is_missing
 from trainsmart_bench.bench.compare import Row, fmt_change, fmt_rule, fmt_value
 from trainsmart_bench.bench.site import ASV_DIR, Headline, MachineView
 
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-CSS = """
-body{margin:0;color:#1f2328;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,
-"Liberation Sans",sans-serif}
-main{max-width:1180px;margin:0 auto;padding:28px 36px 60px}
-h1{font-size:26px;margin:0 0 4px}h2{font-size:20px;margin:36px 0 4px;padding-top:16px;
-border-top:1px solid #d8dee4}
-a{color:#0072B2}.meta{color:#59636e;margin:4px 0 10px}
-.badge{font-size:12px;font-weight:600;padding:1px 8px;border-radius:9px;background:#eaeef2;
-vertical-align:middle;margin-left:6px}
-.links a{margin-right:18px}
-.alarm{border-left:4px solid #D55E00;background:#fbe3d4;padding:10px 14px;margin:14px 0;
-border-radius:0 6px 6px 0}.alarm b{color:#8a3200}
-.ok{border-left:4px solid #0072B2;background:#e3eff9;padding:8px 14px;margin:14px 0;
-border-radius:0 6px 6px 0}
-table{border-collapse:collapse;font-variant-numeric:tabular-nums;margin:8px 0}
-th,td{padding:6px 10px;text-align:left;vertical-align:middle}
-thead th{font-size:12px;color:#59636e;border-bottom:2px solid #d8dee4}
-tbody tr{border-bottom:1px solid #eaeef2}.num{text-align:right;white-space:nowrap}
-.better{color:#0072B2}.worse{color:#D55E00;font-weight:600}.muted{color:#59636e}
-svg.spark{display:block}svg .line{fill:none;stroke:#0072B2;stroke-width:1.5}
-svg .dot{fill:#0072B2}svg .last{fill:#1f2328}svg .fail{fill:#D55E00}
-"""
 LABELS = {"accuracy": "accuracy", "rmse": "RMSE", "train_throughput": "train throughput",
           "time_to_target": "time to target"}
+RULES = "accuracy -0.5 points, RMSE +0.005, throughput -10% fail the nightly"
 
 
 def when(ms: int) -> str:
@@ -63,125 +44,78 @@ def fmt_headline(value: float | None, h: Headline) -> str:
     return f"{value:.4g}"
 
 
-def change(h: Headline) -> str:
-    """The latest value against the previous commit's, coloured by whether it is better."""
+def change(h: Headline) -> tuple[str, str] | None:
+    """The latest value against the previous commit's, and the class that colours it by
+    whether it is better ("muted" when it did not change)."""
     before = h.previous
     if is_missing(before) or not before:
-        return ""
+        return None
     assert before is not None
     diff = h.latest - before
     text = f"{diff * 100:+.2f} pts" if h.unit == "fraction" else (
         f"{diff:+.4f}" if h.metric == "rmse" else f"{diff / abs(before) * 100:+.1f}%")
     if math.isclose(diff, 0.0, abs_tol=1e-12):
-        return f'<span class="muted">{text}</span>'
+        return text, "muted"
     good = diff > 0 if h.direction == "max" else diff < 0
-    return f'<span class="{"better" if good else "worse"}">{text}</span>'
+    return text, "better" if good else "worse"
 
 
-def sparkline(h: Headline, width: int = 140, height: int = 30) -> str:
+def sparkline(h: Headline, width: int = 140, height: int = 30) -> Markup:
     """The cell's value over the last commits; a failed commit is a red dot at the bottom."""
     n = len(h.trend)
     vals = [p.value for p in h.trend if not is_missing(p.value)]
     lo, hi = (min(vals), max(vals)) if vals else (0.0, 1.0)
     span = (hi - lo) or abs(hi) or 1.0
 
-    def x(i: int) -> float:
-        return 4 + (width - 8) * (i / (n - 1) if n > 1 else 0.5)
+    def x(i: int) -> str:
+        return f"{4 + (width - 8) * (i / (n - 1) if n > 1 else 0.5):.1f}"
 
-    def y(v: float) -> float:
-        return height - 4 - (height - 8) * ((v - lo) / span if hi > lo else 0.5)
+    def y(v: float) -> str:
+        return f"{height - 4 - (height - 8) * ((v - lo) / span if hi > lo else 0.5):.1f}"
 
-    pts, marks = [], []
+    pts, marks = [], []  # marks: (class, cx, cy, r, tooltip)
     for i, p in enumerate(h.trend):
-        tip = f"<title>{escape(p.commit[:8])}: {escape(fmt_headline(p.value, h))}</title>"
+        tip = f"{p.commit[:8]}: {fmt_headline(p.value, h)}"
         if p.value is None:
-            marks.append(f'<circle class="fail" cx="{x(i):.1f}" cy="{height - 3}" r="2.5">'
-                         f"{tip}</circle>")
+            marks.append(("fail", x(i), height - 3, 2.5, tip))
         elif not math.isnan(p.value):
-            pts.append(f"{x(i):.1f},{y(p.value):.1f}")
-            cls = "last" if i == n - 1 else "dot"
-            marks.append(f'<circle class="{cls}" cx="{x(i):.1f}" cy="{y(p.value):.1f}" '
-                         f'r="{3 if i == n - 1 else 2}">{tip}</circle>')
-    line = f'<polyline class="line" points="{" ".join(pts)}"/>' if len(pts) > 1 else ""
-    return (f'<svg class="spark" width="{width}" height="{height}" role="img" '
-            f'aria-label="trend over {n} commits">{line}{"".join(marks)}</svg>')
+            pts.append(f"{x(i)},{y(p.value)}")
+            last = i == n - 1
+            marks.append(("last" if last else "dot", x(i), y(p.value), 3 if last else 2, tip))
+    return pages.render(pages.SHELL, "sparkline.svg.j2", width=width, height=height, n=n,
+                        points=" ".join(pts) if len(pts) > 1 else "", marks=marks)
 
 
-def headline_table(view: MachineView) -> str:
-    if not view.headlines:
-        return '<p class="muted">No training results in this run.</p>'
-    head = ("task", "metric", "best", "value", "vs previous", "last commits", "")
-    rows = []
-    for h in view.headlines:
-        cells = (escape(h.task), LABELS.get(h.metric, h.metric), escape(h.cell),
-                 f'<b>{fmt_headline(h.latest, h)}</b>', change(h), sparkline(h),
-                 f'<a href="{escape(h.graph)}">graph</a>')
-        classes = ("", "", "", "num", "num", "", "")
-        rows.append("<tr>" + "".join(f'<td class="{c}">{v}</td>' if c else f"<td>{v}</td>"
-                                     for c, v in zip(classes, cells)) + "</tr>")
-    return ("<table><thead><tr>" + "".join(f"<th>{t}</th>" for t in head)
-            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+def headline_rows(view: MachineView) -> list[dict[str, object]]:
+    return [{"h": h, "metric": LABELS.get(h.metric, h.metric), "value": fmt_headline(h.latest, h),
+             "change": change(h), "spark": sparkline(h)} for h in view.headlines]
 
 
-def verdict_box(view: MachineView) -> str:
-    if view.previous is None:
-        return '<p class="muted">First results of this machine: nothing to compare with yet.</p>'
-    base = escape(view.previous[:8])
-    bad = view.regressions
-    if not bad:
-        return (f'<p class="ok">No regressions against {base} (accuracy -0.5 points, '
-                f"RMSE +0.005, throughput -10% fail the nightly).</p>")
-    return (f'<div class="alarm"><b>{len(bad)} regression{"s" if len(bad) > 1 else ""} '
-            f"against {base}</b>{regression_table(bad)}</div>")
+def regression_rows(rows: Sequence[Row]) -> list[tuple[str, ...]]:
+    """(benchmark, cell, before, after, change, limit, verdict) per regression."""
+    return [(r.benchmark.rsplit(".", 1)[-1], ", ".join(p.strip("'") for p in r.params),
+             fmt_value(r.before, r.unit), fmt_value(r.after, r.unit), fmt_change(r),
+             fmt_rule(r.rule), r.verdict) for r in rows]
 
 
-def regression_table(rows: Sequence[Row]) -> str:
-    body = "".join(
-        f"<tr><td>{escape(r.benchmark.rsplit('.', 1)[-1])}</td>"
-        f"<td>{escape(', '.join(p.strip(chr(39)) for p in r.params))}</td>"
-        f'<td class="num">{escape(fmt_value(r.before, r.unit))}</td>'
-        f'<td class="num">{escape(fmt_value(r.after, r.unit))}</td>'
-        f'<td class="num">{escape(fmt_change(r))}</td><td>{escape(fmt_rule(r.rule))}</td>'
-        f"<td><b>{escape(r.verdict)}</b></td></tr>" for r in rows)
-    head = "".join(f"<th>{t}</th>" for t in ("benchmark", "cell", "before", "after", "change",
-                                             "limit", "verdict"))
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def machine_section(view: MachineView, commit_url: str | None) -> str:
-    sha = escape(view.latest.commit[:8])
-    commit = (f'<a href="{escape(commit_url + view.latest.commit)}">{sha}</a>'
-              if commit_url else sha)
-    profile = f'<span class="badge">{escape(view.profile)}</span>' if view.profile else ""
+def machine(view: MachineView, commit_url: str | None) -> dict[str, object]:
+    """What a machine's section shows besides the view's own fields."""
     links = [(view.report, "latest report"),
              (view.compare_report, f"comparison with {(view.previous or '')[:8]} "
                                    "(with significance)"),
              (view.listing, "asv benchmarks of this machine")]
-    missing = "" if view.report else '<span class="muted">no report in this build</span>'
-    return (f'<section id="{escape(view.machine)}"><h2>{escape(view.machine)}{profile}</h2>'
-            f'<p class="meta">commit {commit}, committed {when(view.latest.date)}; '
-            f"run {when(view.latest.ran_at)}</p>"
-            f'<p class="links">' + "".join(f'<a href="{escape(href)}">{escape(text)}</a>'
-                                           for href, text in links if href)
-            + f"{missing}</p>{verdict_box(view)}{headline_table(view)}</section>")
+    return {"v": view, "sha": view.latest.commit[:8],
+            "commit_href": commit_url + view.latest.commit if commit_url else None,
+            "committed": when(view.latest.date), "ran": when(view.latest.ran_at),
+            "links": [(href, text) for href, text in links if href],
+            "base": (view.previous or "")[:8], "regressions": regression_rows(view.regressions),
+            "headlines": headline_rows(view)}
 
 
 def render_landing(views: Sequence[MachineView], generated: str, notes: Sequence[str] = (),
                    commit_url: str | None = None) -> str:
-    bad = [(v.machine, len(v.regressions)) for v in views if v.regressions]
-    alarm = ('<div class="alarm"><b>Regressions</b> against the previous run: '
-             + ", ".join(f'<a href="#{escape(m)}">{escape(m)}</a> ({n})' for m, n in bad)
-             + "</div>") if bad else ""
-    toc = " · ".join(f'<a href="#{escape(v.machine)}">{escape(v.machine)}</a>' for v in views)
-    body = "".join(machine_section(v, commit_url) for v in views) or (
-        '<p class="muted">No asv results yet: run <code>nox -s bench</code>.</p>')
-    note = "".join(f'<p class="meta">{escape(n)}</p>' for n in notes)
-    return (
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>trainsmart-bench results</title><style>{CSS}</style></head><body><main>"
-        "<h1>trainsmart-bench results</h1>"
-        f'<p class="meta">Generated {escape(generated)}. Every benchmark over time: '
-        f'<a href="{ASV_DIR}/index.html">the asv site</a>.</p>{note}'
-        f'<nav class="meta">{toc}</nav>{alarm}{body}</main></body></html>\n')
+    return str(pages.render(
+        pages.SHELL, "landing.html.j2", title="trainsmart-bench results", generated=generated,
+        asv=f"{ASV_DIR}/index.html", notes=notes, rules=RULES,
+        alarms=[(v.machine, len(v.regressions)) for v in views if v.regressions],
+        machines=[machine(v, commit_url) for v in views]))

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from markupsafe import Markup
+
 from trainsmart_bench.report.compare import diff_tables
 from trainsmart_bench.report.environment import cross_differences, summarize
 from trainsmart_bench.report.html import PageParts, render_page
@@ -47,7 +49,7 @@ def build_report(results: Sequence[str | Path], baseline: str = "torch",
     problems = [*main.problems, *tuning_problems]
     env = summarize(main.runs)
     other: Loaded | None = load(compare) if compare else None
-    compare_html, regressions, cross = "", None, []
+    compare_html, regressions, cross = Markup(), None, []
     other_env = None
     if other is not None:
         problems += [Problem(f"--compare {p.source}", p.message) for p in other.problems]
@@ -61,10 +63,10 @@ def build_report(results: Sequence[str | Path], baseline: str = "torch",
     page = render_page(PageParts(
         title=title, generated=generated, sources=sources, tables=tables,
         warnings=env_warnings(env, cross, config_warnings(main.runs)),
-        modes=modes_section(mode_rows(main.runs)) if has_modes(main.runs) else "",
+        modes=modes_section(mode_rows(main.runs)) if has_modes(main.runs) else Markup(),
         tuning=tuning,
         compare=compare_html,
-        environment=env_section(env, other_env) if main.runs else "",
+        environment=env_section(env, other_env) if main.runs else Markup(),
         problems=problems_section(problems), n_problems=len(problems),
         n_regressions=regressions))
     return ReportResult(page, tables, problems, regressions, bool(main.tuning))

@@ -1,8 +1,12 @@
 """Inline SVG charts, written by hand: bars with whiskers, scatter with a Pareto front, lines.
 
 Colours are the Okabe-Ito palette (distinguishable with the common colour-vision deficiencies);
-series also differ by marker shape or dash so colour is never the only cue. Every label is
-escaped; the SVG scales with its container through its viewBox.
+series also differ by marker shape or dash so colour is never the only cue. The SVG scales with
+its container through its viewBox.
+
+Every fragment is ``Markup`` built with ``Markup.format``, which escapes what it is given (a
+label, a title) unless that is ``Markup`` itself, and ``Markup().join``, which does the same:
+the charts are trusted markup for the page's templates, and text in them is still escaped.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from trainsmart_bench.report.fmt import esc
+from markupsafe import Markup
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
 MARKERS = ("circle", "square", "triangle", "diamond")
@@ -56,36 +60,37 @@ def tick_label(v: float, ticks: Sequence[float]) -> str:
     return f"{v:,.{decimals}f}"
 
 
-def marker(shape: str, x: float, y: float, color: str, r: float = 4.5, hollow: bool = False) -> str:
-    fill = "#fff" if hollow else color
-    common = f'fill="{fill}" stroke="{color}" stroke-width="1.5"'
+def marker(shape: str, x: float, y: float, color: str, r: float = 4.5,
+           hollow: bool = False) -> Markup:
+    common = Markup('fill="{}" stroke="{}" stroke-width="1.5"').format(
+        "#fff" if hollow else color, color)
     if shape == "square":
-        return (f'<rect x="{x - r:.1f}" y="{y - r:.1f}" width="{2 * r:.1f}" '
-                f'height="{2 * r:.1f}" {common}/>')
+        return Markup('<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" {}/>').format(
+            x - r, y - r, 2 * r, 2 * r, common)
     offsets = {"triangle": ((0, -1.2), (1.1, 0.8), (-1.1, 0.8)),
                "diamond": ((0, -1.3), (1, 0), (0, 1.3), (-1, 0))}.get(shape)
     if offsets:
         pts = " ".join(f"{x + dx * r:.1f},{y + dy * r:.1f}" for dx, dy in offsets)
-        return f'<polygon points="{pts}" {common}/>'
-    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" {common}/>'
+        return Markup('<polygon points="{}" {}/>').format(pts, common)
+    return Markup('<circle cx="{:.1f}" cy="{:.1f}" r="{:.1f}" {}/>').format(x, y, r, common)
 
 
-def svg(width: int, height: int, title: str, body: str) -> str:
-    return (f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" role="img" '
-            f'xmlns="http://www.w3.org/2000/svg" aria-label="{esc(title)}">'
-            f"<title>{esc(title)}</title>{body}</svg>")
+def svg(width: int, height: int, title: str, body: Sequence[Markup]) -> Markup:
+    return Markup('<svg class="chart" viewBox="0 0 {w} {h}" width="{w}" role="img" '
+                  'xmlns="http://www.w3.org/2000/svg" aria-label="{t}"><title>{t}</title>'
+                  "{body}</svg>").format(w=width, h=height, t=title, body=Markup().join(body))
 
 
-def legend(items: Sequence[tuple[str, Style]], line: bool = False) -> str:
+def legend(items: Sequence[tuple[str, Style]], line: bool = False) -> Markup:
     out = []
     for label, st in items:
         sw = marker(st.marker, 11, 7, st.color, 4)
         if line:
-            sw = (f'<line x1="1" y1="7" x2="21" y2="7" stroke="{st.color}" stroke-width="2.5" '
-                  f'stroke-dasharray="{st.dash}"/>{sw}')
-        out.append(f'<li><svg width="22" height="14" aria-hidden="true">{sw}</svg>'
-                   f"{esc(label)}</li>")
-    return f'<ul class="legend">{"".join(out)}</ul>'
+            sw = Markup('<line x1="1" y1="7" x2="21" y2="7" stroke="{}" stroke-width="2.5" '
+                        'stroke-dasharray="{}"/>{}').format(st.color, st.dash, sw)
+        out.append(Markup('<li><svg width="22" height="14" aria-hidden="true">{}</svg>{}</li>')
+                   .format(sw, label))
+    return Markup('<ul class="legend">{}</ul>').format(Markup().join(out))
 
 
 @dataclass(frozen=True)
@@ -113,27 +118,27 @@ class Frame:
             self.height - self.top - self.bottom)
 
 
-def axes(f: Frame, xt: Sequence[float], yt: Sequence[float], x_label: str, y_label: str) -> str:
+def axes(f: Frame, xt: Sequence[float], yt: Sequence[float], x_label: str,
+         y_label: str) -> Markup:
     out = []
     for v in yt:
-        y = f.py(v)
-        out.append(f'<line x1="{f.left}" x2="{f.width - f.right}" y1="{y:.1f}" y2="{y:.1f}" '
-                   f'stroke="{GRID}"/><text x="{f.left - 6}" y="{y + 4:.1f}" '
-                   f'text-anchor="end" class="tick">{tick_label(v, yt)}</text>')
+        out.append(Markup('<line x1="{l}" x2="{r}" y1="{y:.1f}" y2="{y:.1f}" stroke="{c}"/>'
+                          '<text x="{tx}" y="{ty:.1f}" text-anchor="end" class="tick">{t}</text>')
+                   .format(l=f.left, r=f.width - f.right, y=f.py(v), c=GRID, tx=f.left - 6,
+                           ty=f.py(v) + 4, t=tick_label(v, yt)))
     base = f.height - f.bottom
     for v in xt:
-        x = f.px(v)
-        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{base}" y2="{base + 4}" stroke="{MUTED}"/>'
-                   f'<text x="{x:.1f}" y="{base + 17}" text-anchor="middle" class="tick">'
-                   f"{tick_label(v, xt)}</text>")
-    out.append(f'<line x1="{f.left}" x2="{f.width - f.right}" y1="{base}" y2="{base}" '
-               f'stroke="{MUTED}"/>')
-    out.append(f'<text x="{(f.left + f.width - f.right) / 2:.0f}" y="{f.height - 6}" '
-               f'text-anchor="middle" class="axis">{esc(x_label)}</text>')
-    cy = (f.top + f.height - f.bottom) / 2
-    out.append(f'<text transform="translate(14 {cy:.0f}) rotate(-90)" text-anchor="middle" '
-               f'class="axis">{esc(y_label)}</text>')
-    return "".join(out)
+        out.append(Markup('<line x1="{x:.1f}" x2="{x:.1f}" y1="{b}" y2="{b4}" stroke="{c}"/>'
+                          '<text x="{x:.1f}" y="{b17}" text-anchor="middle" class="tick">{t}'
+                          "</text>").format(x=f.px(v), b=base, b4=base + 4, b17=base + 17,
+                                            c=MUTED, t=tick_label(v, xt)))
+    out.append(Markup('<line x1="{}" x2="{}" y1="{b}" y2="{b}" stroke="{}"/>').format(
+        f.left, f.width - f.right, MUTED, b=base))
+    out.append(Markup('<text x="{:.0f}" y="{}" text-anchor="middle" class="axis">{}</text>')
+               .format((f.left + f.width - f.right) / 2, f.height - 6, x_label))
+    out.append(Markup('<text transform="translate(14 {:.0f}) rotate(-90)" text-anchor="middle" '
+                      'class="axis">{}</text>').format((f.top + f.height - f.bottom) / 2, y_label))
+    return Markup().join(out)
 
 
 @dataclass(frozen=True)

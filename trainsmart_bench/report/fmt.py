@@ -1,17 +1,20 @@
-"""Text helpers shared by the views: escaping, number formatting, first lines of errors."""
+"""Helpers shared by the views: rendering a template, number formatting, first lines of errors."""
 
 from __future__ import annotations
 
-import html
 import math
 from typing import Any
+
+from markupsafe import Markup
+
+from trainsmart_bench import pages
 
 DASH = "\u2014"
 
 
-def esc(value: Any) -> str:
-    """HTML-escape anything that came from a record (quotes included: safe in attributes)."""
-    return html.escape("" if value is None else str(value), quote=True)
+def render(name: str, **context: Any) -> Markup:
+    """A template of ``report/templates`` rendered (autoescaped): markup for the page."""
+    return pages.render("trainsmart_bench.report", name, **context)
 
 
 def first_line(text: str | None, limit: int = 160) -> str:

@@ -1,89 +1,53 @@
-"""The report's modes section: per task, every (backend, mode) against eager fp32 of the same
-backend (``results.modes``), the geometric mean over tasks, and the accuracy gate."""
+"""The report's modes section (``modes.html.j2``): per task, every (backend, mode) against eager
+fp32 of the same backend (``results.modes``), the geometric mean over tasks, and the accuracy
+gate."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from trainsmart_bench.report.fmt import DASH, esc
-from trainsmart_bench.results.modes import QUALITY_TOLERANCE, GeoMean, ModeRow, geomeans
+from markupsafe import Markup
+
+from trainsmart_bench.report.fmt import render
+from trainsmart_bench.results.modes import QUALITY_TOLERANCE, ModeRow, geomeans
 from trainsmart_bench.results.stats import Summary
 
 HEADS = ("task", "backend", "mode", "device", "speedup vs eager", "compile time (eager)",
          "peak memory vs eager", "quality (eager)", "gate")
+GATE_CLASS = {"pass": "ok", "fail": "failed"}  # a badge's class; anything else: "skipped"
+
+Shown = tuple[str, str, str]  # (value, the line under it, class of the value)
 
 
-def _ratio(s: Summary) -> str:
+def _ratio(s: Summary) -> Shown | None:
     if s.median is None:
-        return DASH
+        return None
     ci = "n=1" if s.n < 2 else f"{s.low:.2f}\u2013{s.high:.2f}"
     cls = "better" if s.median > 1.005 else "worse" if s.median < 0.995 else ""
-    return (f'<span class="med {cls}">{s.median:.2f}\u00d7</span>'
-            f'<span class="ci">{ci}</span>')
+    return f"{s.median:.2f}\u00d7", ci, cls
 
 
-def _pair(value: Summary, base: Summary, fmt: str) -> str:
+def _pair(value: Summary, base: Summary, fmt: str) -> Shown | None:
     if value.median is None:
-        return DASH
-    eager = "" if base.median is None else f'<span class="ci">eager {fmt.format(base.median)}'
-    return (f'<span class="med">{fmt.format(value.median)}</span>'
-            + (eager + "</span>" if eager else ""))
+        return None
+    eager = "" if base.median is None else f"eager {fmt.format(base.median)}"
+    return fmt.format(value.median), eager, ""
 
 
-def _gate(m: ModeRow) -> str:
-    cls = {"pass": "ok", "fail": "failed"}.get(m.gate.status, "skipped")
-    title = esc("; ".join(m.gate.reasons))
-    reasons = "".join(f'<span class="note">{esc(r)}</span>' for r in m.gate.reasons)
-    return f'<span class="badge {cls}" title="{title}">{esc(m.gate.status)}</span>{reasons}'
+def row_view(m: ModeRow) -> dict[str, object]:
+    """The row's numbers as shown: (value, line under it, class), None for a dash."""
+    memory = None if m.memory_ratio is None else (f"{m.memory_ratio:.2f}\u00d7",
+                                                  f"{m.memory} peak", "")
+    return {"m": m, "speedup": _ratio(m.speedup), "memory": memory,
+            "compile": _pair(m.compile_time, m.eager_compile_time, "{:.1f} s"),
+            "quality": _pair(m.quality, m.eager_quality, "{:.4f}"),
+            "gate_class": GATE_CLASS.get(m.gate.status, "skipped")}
 
 
-def _row(m: ModeRow) -> str:
-    head = (f'<th scope="row">{esc(m.task)}</th><td>{esc(m.backend)}</td>'
-            f"<td>{esc(m.mode)}</td><td>{esc(m.device)}</td>")
-    if m.note:
-        return (f'<tr class="failed-row">{head}<td colspan="5" class="reason">'
-                f'<span class="badge {esc(m.status)}">{esc(m.status)}</span> '
-                f"{esc(m.note)}</td></tr>")
-    mem = DASH if m.memory_ratio is None else (
-        f'<span class="med">{m.memory_ratio:.2f}\u00d7</span>'
-        f'<span class="ci">{esc(m.memory)} peak</span>')
-    return (f"<tr>{head}<td class=num>{_ratio(m.speedup)}</td>"
-            f'<td class=num>{_pair(m.compile_time, m.eager_compile_time, "{:.1f} s")}</td>'
-            f"<td class=num>{mem}</td>"
-            f'<td class=num>{_pair(m.quality, m.eager_quality, "{:.4f}")}'
-            f'<span class="ci">{esc(m.metric)}</span></td><td>{_gate(m)}</td></tr>')
-
-
-def _geomeans(gms: Sequence[GeoMean]) -> str:
-    if not gms:
-        return ""
-    rows = "".join(
-        f'<tr><th scope="row">{esc(g.backend)}</th><td>{esc(g.mode)}</td><td>{esc(g.device)}'
-        f'</td><td class=num><span class="med">{g.speedup:.2f}\u00d7</span></td>'
-        f"<td class=num>{g.tasks}</td><td class=num>{g.passed}</td></tr>" for g in gms)
-    return ('<h3>Geometric mean over tasks</h3><div class="table-wrap"><table class="results">'
-            '<thead><tr><th scope="col">backend</th><th scope="col">mode</th>'
-            '<th scope="col">device</th><th scope="col" class="num">speedup</th>'
-            '<th scope="col" class="num">tasks</th><th scope="col" class="num">gate passed'
-            f"</th></tr></thead><tbody>{rows}</tbody></table></div>")
-
-
-def modes_section(table: Sequence[ModeRow]) -> str:
+def modes_section(table: Sequence[ModeRow]) -> Markup:
     """The section (empty without modes other than eager)."""
     if not table:
-        return ""
-    heads = "".join(f'<th scope="col"{" class=num" if 4 <= i <= 7 else ""}>{h}</th>'
-                    for i, h in enumerate(HEADS))
-    body = "".join(_row(m) for m in table)
-    return ('<section id="modes"><h2>Modes</h2><p class="meta">Every mode against the eager '
-            "fp32 runs of the same backend, as the PyTorch compiler dashboard compares "
-            "compiled with eager: <b>speedup</b> = median train throughput of the mode / "
-            "eager's, with a 95% bootstrap interval over seeds; <b>compile time</b>: the cold "
-            "warm-up of the training and inference steps (first epoch and evaluation beyond "
-            "the later ones), apart from the throughput; <b>peak memory</b>: median peak / "
-            "eager's. The <b>gate</b> fails a mode whose runs mostly miss the task's target "
-            f"(validation) or whose test quality falls more than {QUALITY_TOLERANCE:g} beyond "
-            "eager's 95% interval: a speedup that fails it is not one.</p>"
-            f'<div class="table-wrap"><table class="results modes"><thead><tr>{heads}</tr>'
-            f"</thead><tbody>{body}</tbody></table></div>{_geomeans(geomeans(table))}"
-            "</section>")
+        return Markup()
+    gms = [(g, f"{g.speedup:.2f}\u00d7") for g in geomeans(table)]
+    return render("modes.html.j2", heads=HEADS, rows=[row_view(m) for m in table],
+                  geomeans=gms, tolerance=f"{QUALITY_TOLERANCE:g}")
