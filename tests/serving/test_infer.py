@@ -76,7 +76,7 @@ def test_a_kept_model_is_served_by_each_runtime_with_loadgen(tmp_path):
 
 
 def test_a_changed_model_file_is_trained_again_or_refused(tmp_path):
-    from trainsmart_bench.serving.unit import verify
+    from trainsmart_bench.serving.loaded import verify
 
     runs, settings, cells = kept_runs(tmp_path, backends=("torch",))
     model = Path(runs[0].model["path"])

@@ -43,13 +43,21 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
                    help="comma-separated: native, compiled, exported, onnxruntime (default all "
                         "that the model's framework has)")
     p.add_argument("--scenario", default=",".join(DEFAULT_SCENARIOS),
-                   help="comma-separated: single-stream, multi-stream, offline, server, or all "
-                        "(default single-stream,offline,server)")
+                   help="comma-separated: single-stream, multi-stream, offline, server, "
+                        "server-ray (the Server scenario against Ray Serve over HTTP on "
+                        "127.0.0.1), or all (default single-stream,offline,server)")
     p.add_argument("--batch", default="32",
                    help="comma-separated batch sizes for Offline and the Server's dynamic "
                         "batching (default 32)")
     p.add_argument("--server-latency-ms", type=float, default=10.0,
                    help="the Server scenario's p99 latency bound (default 10)")
+    p.add_argument("--replicas", type=int, default=1,
+                   help="server-ray: Ray Serve replicas of the model (default 1)")
+    p.add_argument("--batch-wait-ms", type=float, default=2.0,
+                   help="server-ray: the longest a request waits to fill a batch (default 2)")
+    p.add_argument("--ray-address", metavar="ADDR",
+                   help="server-ray: deploy on this Ray cluster (run infer on its head node); "
+                        "default: a local Ray started for the scenario")
     p.add_argument("--mlperf", action="store_true",
                    help="LoadGen's own minimum duration and query counts (minutes per "
                         "scenario); default: quick (2 s, 100 queries), which LoadGen still "
@@ -87,13 +95,17 @@ def cmd_infer(args) -> int:
         raise ConfigError("--server-latency-ms must be a positive number of milliseconds")
     if args.seeds < 1:
         raise ConfigError("--seeds must be at least 1")
+    if args.replicas < 1 or not (math.isfinite(args.batch_wait_ms) and args.batch_wait_ms >= 0):
+        raise ConfigError("--replicas must be at least 1 and --batch-wait-ms at least 0")
+    if "server-ray" in scenarios:
+        _require("ray.serve", "Ray Serve", "ray[serve]")
     check_profile(args.profile, tasks)
     params = parse_overrides(args.set)
     for t in tasks:
         get_task(t).resolve(get_task(t).profile_or_none(args.profile), **params)
     for dataset in sorted({get_task(t).dataset for t in tasks}):
         get_loader(dataset, args.data_dir).require()
-    _require_loadgen()
+    _require("mlperf_loadgen", "MLPerf's LoadGen", "trainsmart-bench[serve]")
     results = Path(args.results)
     threads = args.threads or default_threads()
     train = Settings(params=params, data_dir=args.data_dir, threads=threads,
@@ -105,7 +117,9 @@ def cmd_infer(args) -> int:
                           on_record=live.record, on_epoch=live.epoch)
     serve = ServeSettings(runtimes=tuple(runtimes), scenarios=tuple(scenarios), batches=sizes,
                           quick=not args.mlperf, server_latency_ms=args.server_latency_ms,
-                          threads=threads, timeout=args.timeout, data_dir=args.data_dir)
+                          threads=threads, timeout=args.timeout, data_dir=args.data_dir,
+                          ray={"replicas": args.replicas, "batch_wait_ms": args.batch_wait_ms,
+                               "address": args.ray_address})
     out = console if not quiet else Console(stderr=True, highlight=False)
     records = serve_runs(runs, serve, InferenceStore(results), results, resume=args.resume,
                          env=environment(), on_record=lambda r, reused: _line(out, r, reused))
@@ -117,17 +131,20 @@ def cmd_infer(args) -> int:
                               if r.status is not Status.SKIPPED) else 0
 
 
-def _require_loadgen() -> None:
+def _require(module: str, what: str, extra: str) -> None:
     import importlib.util
 
-    if importlib.util.find_spec("mlperf_loadgen") is None:
-        raise ConfigError("trainsmart infer needs MLPerf's LoadGen: "
-                          "pip install 'trainsmart-bench[serve]'")
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        found = False
+    if not found:
+        raise ConfigError(f"trainsmart infer needs {what} here: pip install '{extra}'")
 
 
 def _line(out: Console, r: InferenceRecord, reused: bool) -> None:
     what = f"{r.task} {r.backend} {r.runtime} {r.scenario}"
-    if r.scenario in ("offline", "server"):
+    if r.scenario in ("offline", "server", "server-ray"):
         what += f" batch {r.batch}"
     if r.status is not Status.OK:
         why = (r.error or "").splitlines()[0][:160] if r.error else ""
@@ -182,7 +199,8 @@ def _name(label: str) -> str:
     base, _, batch = label.partition("@")
     words = {"single_stream_p50": "single-stream p50", "single_stream_p90": "p90",
              "single_stream_p99": "p99", "multi_stream_p99": "multi-stream p99",
-             "offline_samples_per_s": "offline", "server_max_qps": "server max valid"}
+             "offline_samples_per_s": "offline", "server_max_qps": "server max valid",
+             "ray_serve_max_qps": "Ray Serve (HTTP) max valid"}
     return words.get(base, base) + (f" (batch {batch})" if batch else "")
 
 

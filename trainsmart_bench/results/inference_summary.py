@@ -42,6 +42,7 @@ FIGURES = (  # (name, scenario, metric)
     ("multi_stream_p99", "multi-stream", "latency_p99"),
     ("offline_samples_per_s", "offline", "samples_per_s"),
     ("server_max_qps", "server", "server_max_qps"),
+    ("ray_serve_max_qps", "server-ray", "server_max_qps"),
 )
 
 

@@ -79,13 +79,16 @@ def calibrate(predict: Predict, x: np.ndarray, batch: int, repeats: int = 20) ->
 
 
 def run(scenario: str, predict: Predict, x: np.ndarray, settings: LoadSettings,
-        outdir: Path, cal: Calibration, target_qps: float | None = None) -> dict[str, Any]:
-    """One LoadGen test in performance mode; its results as LoadGen logged them."""
+        outdir: Path, cal: Calibration, target_qps: float | None = None,
+        system: Callable | None = None) -> dict[str, Any]:
+    """One LoadGen test in performance mode; its results as LoadGen logged them. ``system``
+    makes the SUT's callbacks instead of ``_system`` (a client of a remote server)."""
     import mlperf_loadgen as lg
 
     outdir.mkdir(parents=True, exist_ok=True)
-    test = _test_settings(lg, scenario, settings, cal, target_qps)
-    sut_issue, flush, stop = _system(lg, scenario, predict, x, settings.batch)
+    test = _test_settings(lg, "server" if scenario == "server-ray" else scenario, settings,
+                          cal, target_qps)
+    sut_issue, flush, stop = (system or _system)(lg, scenario, predict, x, settings.batch)
     sut = lg.ConstructSUT(sut_issue, flush)
     count = len(x)
     qsl = lg.ConstructQSL(count, count, lambda s: None, lambda s: None)  # rows are in memory
@@ -106,9 +109,10 @@ def _test_settings(lg: Any, scenario: str, settings: LoadSettings, cal: Calibrat
     test = lg.TestSettings()
     test.scenario = getattr(lg.TestScenario, SCENARIOS[scenario])
     test.mode = lg.TestMode.PerformanceOnly
-    if settings.quick:
+    if settings.quick:  # and a bound on how long queries are issued, past a bad guess
         test.min_duration_ms = settings.quick_duration_ms
         test.min_query_count = QUICK_MIN_QUERIES
+        test.max_duration_ms = settings.quick_duration_ms * 5
     latency_ns = max(1, int(cal.latency_s * 1e9))
     test.single_stream_expected_latency_ns = latency_ns
     per_query = MULTI_STREAM_SAMPLES / max(cal.batch_rate, 1e-9)
@@ -192,11 +196,12 @@ def summarize(scenario: str, log: dict[str, Any], settings: LoadSettings,
         return None if value is None else float(value) / 1e9
 
     rate = {"offline": "result_samples_per_second",
-            "server": "result_completed_samples_per_sec"}.get(
+            "server": "result_completed_samples_per_sec",
+            "server-ray": "result_completed_samples_per_sec"}.get(
                 scenario, "result_qps_with_loadgen_overhead")
     samples_per_query = MULTI_STREAM_SAMPLES if scenario == "multi-stream" else 1
     per_s = log.get(rate)
-    if per_s is not None and scenario != "offline" and scenario != "server":
+    if per_s is not None and scenario not in ("offline", "server", "server-ray"):
         per_s = float(per_s) * samples_per_query
     validity = log.get("result_validity") or "INVALID"
     why = [str(log[k]) for k in ("result_invalid_reason",) if log.get(k)]
@@ -221,7 +226,8 @@ def summarize(scenario: str, log: dict[str, Any], settings: LoadSettings,
 
 
 def find_server_rate(predict: Predict, x: np.ndarray, settings: LoadSettings, outdir: Path,
-                     cal: Calibration) -> dict[str, Any]:
+                     cal: Calibration, system: Callable | None = None,
+                     scenario: str = "server") -> dict[str, Any]:
     """The highest Server rate LoadGen calls VALID: bisection between 0 and the calibrated
     batch throughput (no rate above what batches can serve can be valid). Returns the best
     valid run (or the lowest tried, INVALID, when none was valid) with every step tried."""
@@ -229,7 +235,7 @@ def find_server_rate(predict: Predict, x: np.ndarray, settings: LoadSettings, ou
     tried, best = [], None
     rate, steps = high / 2, settings.search_steps
     for step in range(steps):
-        result = run("server", predict, x, settings, outdir / f"rate{step}", cal, rate)
+        result = run(scenario, predict, x, settings, outdir / f"rate{step}", cal, rate, system)
         tried.append({"qps": rate, "validity": result["validity"], "why": result["why"],
                       "p99_s": result["latency_s"]["99"]})
         if result["validity"] == "VALID":

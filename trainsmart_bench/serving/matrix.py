@@ -22,9 +22,9 @@ from trainsmart_bench.results.identity import digest
 from trainsmart_bench.results.inference import InferenceRecord, InferenceStore
 from trainsmart_bench.results.records import RunRecord, Status
 from trainsmart_bench.results.unit import UnitSpec
+from trainsmart_bench.serving.loaded import ServeRequest
 from trainsmart_bench.serving.loadgen import QUICK_MIN_DURATION_MS, SEARCH_STEPS, LoadSettings
 from trainsmart_bench.serving.names import MULTI_STREAM_SAMPLES, runtimes_for
-from trainsmart_bench.serving.unit import ServeRequest
 
 OBJECTIVE = "trainsmart_bench.serving.unit:serve_unit"
 PACKAGES = ("mlcommons-loadgen", "onnxruntime", "onnx", "onnxscript", "skl2onnx", "tf2onnx")
@@ -43,6 +43,7 @@ class ServeSettings:
     data_dir: str | None = None
     quick_duration_ms: int = QUICK_MIN_DURATION_MS  # quick: LoadGen's minimum duration
     search_steps: int = SEARCH_STEPS  # the Server rate's bisection steps
+    ray: dict[str, Any] | None = None  # server-ray: serving.ray_serve.RaySettings fields
 
 
 def batch_of(scenario: str, batch: int) -> int:
@@ -54,8 +55,12 @@ def identity(run: RunRecord, runtime: str, scenario: str, batch: int,
     load: dict[str, Any] = {"quick": settings.quick}
     if settings.quick:
         load["min_duration_ms"] = settings.quick_duration_ms
-    if scenario == "server":
+    if scenario in ("server", "server-ray"):
         load.update(server_latency_ms=settings.server_latency_ms, steps=settings.search_steps)
+    if scenario == "server-ray":  # replicas, batching and clients decide its numbers too
+        from trainsmart_bench.serving.ray_serve import RaySettings
+
+        load["ray"] = RaySettings(**(settings.ray or {})).to_json()
     return {"run": run.identity, "model_sha256": (run.model or {}).get("sha256"),
             "runtime": runtime, "scenario": scenario, "batch": batch_of(scenario, batch),
             "load": load, "threads": settings.threads, "device": run.device,
@@ -116,7 +121,8 @@ def serve_one(run: RunRecord, runtime: str, scenarios: list[str], batch: int,
             f"{runtime}__b{batch}")
         request = ServeRequest(model=dict(run.model or {}), runtime=runtime,
                                scenarios=tuple(scenarios), settings=load.to_json(),
-                               log_dir=str(logs.resolve()), params=dict(run.params))
+                               log_dir=str(logs.resolve()), params=dict(run.params),
+                               ray=dict(settings.ray or {}))
         spec = UnitSpec.build(run.task, run.backend, device=run.device, seed=run.seed,
                               profile=run.profile, data_dir=settings.data_dir,
                               threads=settings.threads, serve=request.to_json())
@@ -140,11 +146,11 @@ def to_record(run: RunRecord, runtime: str, scenario: str, batch: int, r: dict[s
         metrics.update(latency_p50=latency.get("50"), latency_p90=latency.get("90"),
                        latency_p99=latency.get("99"), latency_mean=latency.get("mean"),
                        samples_per_s=result.get("samples_per_s"))
-        if scenario == "server":
+        if scenario in ("server", "server-ray"):
             metrics["server_max_qps"] = result.get("max_valid_qps")
         loadgen.update({k: result.get(k) for k in (
             "validity", "why", "queries", "target_qps", "loadgen_version", "log_dir",
-            "settings", "errors", "search")})
+            "settings", "errors", "search", "ray")})
         loadgen["effective"] = {k: (result.get("effective") or {}).get(k) for k in (
             "min_duration_ms", "min_query_count", "target_latency_ns",
             "target_latency_percentile", "samples_per_query", "target_qps")}

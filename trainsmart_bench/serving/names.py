@@ -37,6 +37,7 @@ RUNTIMES: Mapping[str, Mapping[str, str]] = MappingProxyType({
 SCENARIOS: Mapping[str, str] = MappingProxyType({
     "single-stream": "SingleStream", "multi-stream": "MultiStream",
     "offline": "Offline", "server": "Server",
+    "server-ray": "Server",  # the same, against the model behind Ray Serve over HTTP
 })
 DEFAULT_SCENARIOS = ("single-stream", "offline", "server")
 MULTI_STREAM_SAMPLES = 8  # samples per query, as MLPerf's MultiStream

@@ -1,0 +1,241 @@
+"""The Server scenario against a real server: the model behind Ray Serve, over HTTP on
+127.0.0.1, driven by LoadGen from this process.
+
+Each replica (``RaySettings.replicas``) loads the saved model the way a serving unit does
+(``unit.load_served``: digests checked, the runtime prepared, its thread count set) and
+answers ``POST /`` with one sample's raw bytes (the task's dtype and row shape); Ray Serve's
+``serve.batch`` groups concurrent requests into batches of at most ``batch`` rows, waiting at
+most ``batch_wait_ms``. The LoadGen client sends each of its queries as a request from a pool
+of ``clients`` threads with keep-alive connections and completes the query when the answer
+arrives, so the latency LoadGen measures includes HTTP, Ray Serve's routing and batching. The
+highest valid rate is searched as in-process (``loadgen.find_server_rate``). With an
+``address`` the replicas run on that Ray cluster (this process must run on its head node,
+where the HTTP proxy listens). Ray Serve and Ray are shut down at the end, whatever happened,
+and the port is freed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import socket
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from trainsmart_bench.serving import loadgen
+
+READY_TIMEOUT = 300.0
+APP = "trainsmart"
+
+
+@dataclass(frozen=True)
+class RaySettings:
+    replicas: int = 1
+    batch_wait_ms: float = 2.0
+    clients: int = 16  # the LoadGen client's concurrent HTTP connections
+    address: str | None = None  # an existing cluster; None: a local one, started here
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def port_free(port: int) -> bool:
+    """Nothing listens on the port any more (a connection is refused)."""
+    with socket.socket() as s:
+        s.settimeout(2)
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def serve_over_http(spec: Any, request: Any, x: np.ndarray, settings: loadgen.LoadSettings,
+                    logs: Path, cal: loadgen.Calibration) -> dict[str, Any]:
+    ray_settings = RaySettings(**(request.ray or {}))
+    with deployed(spec, ray_settings, settings.batch) as port:
+        # the rates worth searching are what the server answers over HTTP, not in-process
+        http_cal = calibrate_http(port, x, ray_settings.clients)
+        system = http_system(port, ray_settings.clients)
+        result = loadgen.find_server_rate(None, x, settings, logs, http_cal, system,
+                                          "server-ray")
+    result["ray"] = {**ray_settings.to_json(), "port": port, "port_freed": port_free(port),
+                     "http_calibration": asdict(http_cal)}
+    return result
+
+
+def calibrate_http(port: int, x: np.ndarray, clients: int,
+                   requests: int = 200) -> loadgen.Calibration:
+    """One request's latency (median of 20 in turn), and the rate of ``requests`` sent by
+    ``clients`` threads at once."""
+    import statistics
+    import time
+
+    local = threading.local()
+
+    def post(i: int) -> float:
+        if getattr(local, "conn", None) is None:
+            local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        t = time.perf_counter()
+        local.conn.request("POST", "/", body=np.ascontiguousarray(x[i % len(x)]).tobytes(),
+                           headers={"Content-Type": "application/octet-stream"})
+        response = local.conn.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"Ray Serve answered HTTP {response.status}")
+        return time.perf_counter() - t
+
+    singles = [post(i) for i in range(20)]
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        t = time.perf_counter()
+        list(pool.map(post, range(requests)))
+        rate = requests / (time.perf_counter() - t)
+    return loadgen.Calibration(statistics.median(singles), rate)
+
+
+@contextlib.contextmanager
+def deployed(spec: Any, rs: RaySettings, batch: int) -> Iterator[int]:
+    """Ray (local or ``rs.address``) with the model deployed on a free port; all stopped
+    after, even when the deployment never came up."""
+    try:
+        import ray
+        from ray import serve
+    except ImportError as exc:
+        raise NotImplementedError(f"Ray Serve is not installed ({exc}); "
+                                  "pip install 'ray[serve]'") from exc
+    from trainsmart_bench.env import thread_env
+
+    port = free_port()
+    ray.init(address=rs.address, include_dashboard=False, log_to_driver=False,
+             logging_level="ERROR", num_cpus=None if rs.address else max(2, spec.threads + 1))
+    try:
+        serve.start(http_options={"host": "127.0.0.1", "port": port})
+        app = deployment(spec, rs, batch, thread_env(spec.threads))
+        try:
+            serve.run(app, name=APP, route_prefix="/", blocking=False)
+        except Exception as exc:  # noqa: BLE001 - the replica's own error is the reason
+            raise RuntimeError(f"the Ray Serve deployment failed: {_why_failed(exc)}") from exc
+        _wait_ready()
+        yield port
+    finally:
+        with contextlib.suppress(Exception):
+            serve.shutdown()
+        ray.shutdown()
+
+
+def _why_failed(exc: Exception) -> str:
+    """What the deployment's replicas said when they failed (else the exception)."""
+    from ray import serve
+
+    with contextlib.suppress(Exception):
+        app = serve.status().applications[APP]
+        said = [d.message for d in app.deployments.values() if d.message]
+        if said:  # a replica's traceback: its last line is the error
+            return [line for line in said[-1].splitlines() if line.strip()][-1][:1500]
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _wait_ready() -> None:
+    """Until the application runs; a deployment that failed says why (its replica's error)."""
+    import time
+
+    from ray import serve
+
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        app = serve.status().applications.get(APP)
+        state = str(app.status) if app else "NOT_STARTED"
+        if state.endswith("RUNNING"):
+            return
+        if state.endswith(("DEPLOY_FAILED", "UNHEALTHY")):
+            raise RuntimeError(f"the Ray Serve deployment failed: {app.message}")
+        time.sleep(0.5)
+    raise RuntimeError(f"the Ray Serve deployment did not come up in {READY_TIMEOUT:.0f} s")
+
+
+def deployment(spec: Any, rs: RaySettings, batch: int, env: dict[str, str]) -> Any:
+    from ray import serve
+
+    wait_s = rs.batch_wait_ms / 1000.0
+    spec_json = spec.to_json()
+
+    @serve.deployment(num_replicas=rs.replicas, max_ongoing_requests=max(batch * 4, 32),
+                      ray_actor_options={"num_cpus": spec.threads,
+                                         "runtime_env": {"env_vars": env}})
+    class ServedModel:
+        def __init__(self, spec_json: dict[str, Any]) -> None:
+            import tempfile
+
+            from trainsmart_bench.results.unit import UnitSpec
+            from trainsmart_bench.serving.loaded import load_served
+
+            self._dir = tempfile.TemporaryDirectory(prefix="trainsmart-replica-")
+            loaded = load_served(UnitSpec.from_json(spec_json), Path(self._dir.name))
+            self.predict = loaded.served.predict
+            self.row_shape = loaded.data.x_test.shape[1:]
+            self.dtype = loaded.data.x_test.dtype
+            self.predict(loaded.data.x_test[:batch])  # warmed up before the first request
+
+        @serve.batch(max_batch_size=batch, batch_wait_timeout_s=wait_s)
+        async def infer(self, rows: list[np.ndarray]) -> list[bytes]:
+            out = np.asarray(self.predict(np.stack(rows)), np.float32)
+            return [o.tobytes() for o in out]
+
+        async def __call__(self, request: Any) -> Any:
+            from starlette.responses import Response
+
+            row = np.frombuffer(await request.body(), self.dtype).reshape(self.row_shape)
+            return Response(await self.infer(row), media_type="application/octet-stream")
+
+    return ServedModel.bind(spec_json)
+
+
+def http_system(port: int, clients: int) -> Any:
+    """LoadGen's SUT callbacks as an HTTP client of the deployment."""
+    local = threading.local()
+
+    def connection() -> http.client.HTTPConnection:
+        if getattr(local, "conn", None) is None:
+            local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        return local.conn
+
+    def make(lg: Any, scenario: str, predict: Any, x: np.ndarray, batch: int) -> tuple:
+        pool = ThreadPoolExecutor(max_workers=clients, thread_name_prefix="loadgen-http")
+        errors: list[str] = []
+
+        def post(sample: Any) -> None:
+            body = np.ascontiguousarray(x[sample.index]).tobytes()
+            try:
+                conn = connection()
+                conn.request("POST", "/", body=body,
+                             headers={"Content-Type": "application/octet-stream"})
+                response = conn.getresponse()
+                response.read()
+                if response.status != 200:
+                    errors.append(f"HTTP {response.status}")
+            except (OSError, http.client.HTTPException) as exc:
+                local.conn = None
+                errors.append(f"{type(exc).__name__}: {exc}")
+            lg.QuerySamplesComplete([lg.QuerySampleResponse(sample.id, 0, 0)])
+
+        def issue(samples: list) -> None:
+            for s in samples:
+                pool.submit(post, s)
+
+        def stop() -> None:
+            pool.shutdown(wait=True)
+            if errors:
+                raise RuntimeError(f"{len(errors)} requests to Ray Serve failed, e.g. "
+                                   f"{errors[0]}")
+
+        return issue, lambda: None, stop
+
+    return make
