@@ -138,6 +138,12 @@ def test_one_training_run_per_cell(bench_run):
         "digits-mlp__sklearn__cpu__seed0", "digits-mlp__torch__cpu__seed0"]
     rec = json.loads(records[0].read_text())
     assert rec["params"]["epochs"] == 2 and rec["status"] == "ok"
+    # the torch model that run kept, served once for both serving metrics, for the report too
+    served = [json.loads(p.read_text()) for p in
+              (tmp / "records" / "testbox").glob("*/inference/*.json")]
+    assert sorted(r["scenario"] for r in served) == ["offline", "single-stream"]
+    torch_run = next(json.loads(r.read_text()) for r in records if "__torch__" in r.name)
+    assert {r["run_identity"] for r in served} == {torch_run["identity"]}
 
 
 def test_published_site_lists_the_benchmarks(bench_run):

@@ -10,11 +10,12 @@ tracked).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from trainsmart_bench.bench.memo import locked
 from trainsmart_bench.bench.profiles import current_profile
-from trainsmart_bench.bench.suite import RunFailed, cell_records
+from trainsmart_bench.bench.suite import ENV_RECORDS, RunFailed, cell_records
 from trainsmart_bench.results.inference import InferenceRecord, InferenceStore
 from trainsmart_bench.results.records import Status
 
@@ -49,7 +50,11 @@ def served(run_dir: str, task: str, backend: str, runtime: str) -> list[Inferenc
         settings = ServeSettings(runtimes=(runtime,), scenarios=SCENARIOS,
                                  threads=default_threads(),
                                  timeout=current_profile().timeout)
-        return serve_runs([run], settings, store, root)
+        records = serve_runs([run], settings, store, root)
+        if export := os.environ.get(ENV_RECORDS):  # beside the run records, for the report
+            for record in records:
+                InferenceStore(export).write(record)
+        return records
 
 
 def serving_value(run_dir: str, name: str, task: str, backend: str, runtime: str) -> float:
