@@ -10,7 +10,7 @@ import pytest
 
 from trainsmart_bench.cli import main
 from trainsmart_bench.execution.matrix import Cell, Settings, plan, run_matrix
-from trainsmart_bench.results.inference import InferenceStore
+from trainsmart_bench.results.inference import InferenceRecord, InferenceStore
 from trainsmart_bench.results.records import Status
 from trainsmart_bench.results.store import RecordStore
 
@@ -63,7 +63,10 @@ def test_a_kept_model_is_served_by_each_runtime_with_loadgen(tmp_path):
         assert r.identity_fields["model_sha256"] == (
             torch_run if backend == "torch" else sk_run).model["sha256"]
         assert r.metrics["latency_p90"] > 0
-    assert by[("torch", "onnxruntime", "offline")].exporter == "torch.onnx.export"
+    onnx = by[("torch", "onnxruntime", "offline")]
+    assert onnx.exporter == "torch.onnx.export"
+    assert Path(onnx.env["artifact"]).is_file()  # the exported model, kept beside its logs
+    assert Path(onnx.env["artifact"]).stat().st_size == onnx.env["artifact_bytes"]
     assert by[("torch", "native", "single-stream")].batch == 1
     assert len(by[("torch", "native", "server")].loadgen["search"]) == 2
     files = sorted((tmp_path / "inference").glob("*.json"))
@@ -99,10 +102,16 @@ def test_a_changed_model_file_is_trained_again_or_refused(tmp_path):
 
 def test_a_unit_that_times_out_is_recorded_and_the_others_go_on(tmp_path):
     runs, _, _ = kept_runs(tmp_path, backends=("torch",))
-    records = serve(tmp_path, runs, ["compiled", "native"], ["single-stream"], timeout=3)
-    assert records[0].status is Status.TIMEOUT and records[0].runtime == "compiled"
-    assert records[1].status is Status.OK  # native fits in 3 s
-    assert len(list((tmp_path / "inference").glob("*.json"))) == 2
+    records = serve(tmp_path, runs, ["compiled", "native"], ["single-stream"], timeout=0.5)
+    assert [(r.runtime, r.status) for r in records] == [("compiled", Status.TIMEOUT),
+                                                        ("native", Status.TIMEOUT)]
+    assert "timeout" in records[0].error
+    again = serve(tmp_path, runs, ["native"], ["single-stream"])  # a timeout is not reused
+    assert again[0].status is Status.OK, again[0].error
+    kept = [InferenceRecord.from_dict(json.loads(p.read_text()))
+            for p in sorted((tmp_path / "inference").glob("*.json"))]
+    assert [(r.runtime, r.status) for r in kept] == [("compiled", Status.TIMEOUT),
+                                                     ("native", Status.OK)]
 
 
 def test_the_command_refuses_bad_input_before_anything_trains(tmp_path, capsys):

@@ -164,6 +164,7 @@ def to_record(run: RunRecord, runtime: str, scenario: str, batch: int, r: dict[s
         loadgen=loadgen, exporter=r.get("exporter"), error=error,
         env={**env, "versions": r.get("versions"), "threads": r.get("threads"),
              "calibration": r.get("calibration"), "timings": r.get("timings"),
-             "artifact_bytes": r.get("artifact_bytes"), "node": r.get("node")},
+             "artifact": r.get("artifact"), "artifact_bytes": r.get("artifact_bytes"),
+             "node": r.get("node")},
         started=started, run_identity=run.identity, identity=digest(ident),
         identity_fields=ident)

@@ -10,7 +10,7 @@ LoadGen through each scenario; ``server-ray`` puts the model behind Ray Serve fi
 
 from __future__ import annotations
 
-import tempfile
+import shutil
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -27,33 +27,37 @@ def serve_unit(spec: Any, on_epoch: Any = None) -> dict[str, Any]:
     from trainsmart_bench.serving import gate, loadgen
 
     request = ServeRequest.from_json(dict(spec.serve))
-    with tempfile.TemporaryDirectory(prefix="trainsmart-serve-") as tmp:
-        loaded = load_served(spec, Path(tmp))
-        served, data, task = loaded.served, loaded.data, loaded.task
-        t = time.perf_counter()
-        out = gate.predict_all(served.predict, data.x_test)  # the first call warms it up
-        loaded.timings["gate_s"] = time.perf_counter() - t
-        verdict = gate.check(out, loaded.trained, data.y_test, task.spec.is_classification,
-                             task.spec.metric)
-        settings = loadgen.LoadSettings(**request.settings)
-        cal = loadgen.calibrate(served.predict, data.x_test, settings.batch)
-        results = {}
-        for scenario in request.scenarios:
-            logs = Path(request.log_dir) / scenario
-            if scenario == "server-ray":
-                from trainsmart_bench.serving.ray_serve import serve_over_http
+    artifacts = Path(request.log_dir) / "artifact"  # the exported model, kept beside its logs
+    if artifacts.exists():
+        shutil.rmtree(artifacts)
+    artifacts.mkdir(parents=True)
+    loaded = load_served(spec, artifacts)
+    served, data, task = loaded.served, loaded.data, loaded.task
+    t = time.perf_counter()
+    out = gate.predict_all(served.predict, data.x_test)  # the first call warms it up
+    loaded.timings["gate_s"] = time.perf_counter() - t
+    verdict = gate.check(out, loaded.trained, data.y_test, task.spec.is_classification,
+                         task.spec.metric)
+    settings = loadgen.LoadSettings(**request.settings)
+    cal = loadgen.calibrate(served.predict, data.x_test, settings.batch)
+    results = {}
+    for scenario in request.scenarios:
+        logs = Path(request.log_dir) / scenario
+        if scenario == "server-ray":
+            from trainsmart_bench.serving.ray_serve import serve_over_http
 
-                results[scenario] = serve_over_http(spec, request, data.x_test, settings, logs,
-                                                    cal)
-            elif scenario == "server":
-                results[scenario] = loadgen.find_server_rate(served.predict, data.x_test,
-                                                             settings, logs, cal)
-            else:
-                results[scenario] = loadgen.run(scenario, served.predict, data.x_test,
-                                                settings, logs, cal)
+            results[scenario] = serve_over_http(spec, request, data.x_test, settings, logs,
+                                                cal)
+        elif scenario == "server":
+            results[scenario] = loadgen.find_server_rate(served.predict, data.x_test,
+                                                         settings, logs, cal)
+        else:
+            results[scenario] = loadgen.run(scenario, served.predict, data.x_test,
+                                            settings, logs, cal)
     return {
         "status": "ok", "runtime": request.runtime, "exporter": served.exporter,
         "versions": served.versions, "artifact_bytes": served.artifact_bytes,
+        "artifact": served.artifact,
         "gate": verdict, "calibration": asdict(cal), "scenarios": results,
         "timings": loaded.timings,
         "metrics": {"peak_host_memory": peak_host_memory(),
