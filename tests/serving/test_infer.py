@@ -17,7 +17,6 @@ from trainsmart_bench.results.store import RecordStore
 pytest.importorskip("torch")
 pytest.importorskip("mlperf_loadgen")
 pytest.importorskip("onnxruntime")
-pytestmark = pytest.mark.xdist_group("serving")
 
 
 def kept_runs(results: Path, backends=("torch", "sklearn")):
