@@ -1,4 +1,5 @@
-"""Realistic result sets for the report tests, built from RunRecord objects and trial dicts."""
+"""Realistic result sets for the report tests, built from RunRecord objects, trial dicts and
+inference records."""
 
 from __future__ import annotations
 
@@ -146,4 +147,59 @@ def write_tuning(root: Path, studies_per_tuner: int = 3, trials: int = 20,
             summary = {"schema_version": SCHEMA_VERSION, "kind": "study", "state": "running",
                        "study_id": config.study_id, "config": {"task": "digits-mlp"}}
         atomic_write_json(folder / "study.json", summary)
+    return root
+
+
+HOSTILE = '<img src=x onerror=alert(1)>'  # a backend name that must stay text
+
+
+def served(backend: str, runtime: str, seed: int, scenario: str, batch: int, *,
+           seconds: float = 0.0, passed: bool = True, status: Status = Status.OK,
+           error: str | None = None):
+    """One inference record as `trainsmart infer` writes it (quick LoadGen settings)."""
+    from trainsmart_bench.results.inference import InferenceRecord
+
+    figure = ({"latency_p50": seconds * 0.8, "latency_p90": seconds, "latency_p99": seconds * 2}
+              if scenario == "single-stream" else
+              {"samples_per_s": 1 / seconds} if scenario == "offline" else
+              {"server_max_qps": 0.25 / seconds})
+    gate = {"passed": passed, "agreement": 1.0 if passed else 0.91, "metric": "accuracy",
+            "test_metric": 0.97 if passed else 0.88, "trained_test_metric": 0.97,
+            "max_abs_diff": 1e-6 if passed else 0.4,
+            "tolerance": {"min_agreement": 0.999, "metric": 0.001},
+            "why": None if passed else "predicted classes agree on 91.0000% of test rows"}
+    ok = status is Status.OK
+    return InferenceRecord(
+        task="digits-mlp", backend=backend, device="cpu", seed=seed, runtime=runtime,
+        scenario=scenario, batch=batch, status=status, metrics=figure if ok else {},
+        gate=gate if ok else {}, error=error,
+        exporter="torch.compile" if runtime == "compiled" else None,
+        loadgen={"validity": "VALID", "quick": True,
+                 "settings": {"quick": True, "quick_duration_ms": 2000,
+                              "server_latency_ms": 10.0, "server_percentile": 0.99}} if ok else {},
+        env={**ENV, "threads": {"torch": {"intra": 2, "inter": 1}}},
+        identity=f"{backend}{runtime}{seed}{scenario}{batch}".encode().hex()[:16],
+        identity_fields={"threads": 2})
+
+
+def write_inference(root: Path) -> Path:
+    """<root>/inference/ with: torch native over two seeds (an interval), torch compiled
+    faster but failing the accuracy gate, onnxruntime skipped, a hostile backend name, an
+    unreadable record and a LoadGen log (not a record) in loadgen/."""
+    from trainsmart_bench.results.inference import InferenceStore
+
+    store = InferenceStore(root)
+    plans = [("torch", "native", (0, 1), 2e-3, True), ("torch", "compiled", (0,), 1e-3, False),
+             (HOSTILE, "native", (0,), 3e-3, True)]
+    for backend, runtime, seeds, seconds, passed in plans:
+        for seed in seeds:
+            for scenario, batch in (("single-stream", 1), ("offline", 32), ("server", 32)):
+                store.write(served(backend, runtime, seed, scenario, batch,
+                                   seconds=seconds * (1 + 0.1 * seed), passed=passed))
+    store.write(served("torch", "onnxruntime", 0, "single-stream", 1, status=Status.SKIPPED,
+                       error="onnxruntime is not installed (pip install onnxruntime)"))
+    (store.root / "broken.json").write_text('{"kind": "inference", ')
+    logs = store.root / "loadgen" / "run" / "native__b32"
+    logs.mkdir(parents=True)
+    (logs / "mlperf_log_accuracy.json").write_text("[]")
     return root

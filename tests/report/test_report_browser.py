@@ -1,4 +1,5 @@
-"""The report as a person sees it: rendered by headless Chromium, with a screenshot.
+"""The report as a person sees it: rendered by headless Chromium, with a screenshot; the
+DOM and the deployment section's layout are read over the DevTools pipe (chromium.py).
 
 Set TRAINSMART_REPORT_ARTIFACTS=DIR to keep the page and the screenshot after the test.
 """
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.report.factory import ENV, write_results, write_tuning
+from tests.report.chromium import Chromium
+from tests.report.factory import ENV, write_inference, write_results, write_tuning
 from trainsmart_bench.report import build_report, write_report
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "",
@@ -38,7 +40,7 @@ def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def page(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("browser")
-    new = write_tuning(write_results(root / "new"))
+    new = write_inference(write_tuning(write_results(root / "new")))
     old_env = {**ENV, "libraries": {**ENV["libraries"], "keras": "3.2.0"}}
     old = write_results(root / "old", speed={"keras": 1.25}, env=old_env, broken=False)
     t0 = time.perf_counter()
@@ -50,16 +52,35 @@ def page(tmp_path_factory) -> Path:
     return path
 
 
+DEPLOY_ROWS = "document.querySelectorAll('#deployment table.deploy tbody tr').length"
+FAILED_ROWS = ("[...document.querySelectorAll('#deployment tr.gate-failed')]"
+               ".map(tr => tr.querySelectorAll('td.best').length + ':' + "
+               "tr.querySelector('td.gate .badge').textContent).join(',')")
+SHOWN = ("(() => { const s = document.querySelector('#deployment'); const r = "
+         "s.getBoundingClientRect(); return s.checkVisibility() && r.width > 600 && "
+         "r.height > 400 && !!s.querySelector('svg.chart').getBoundingClientRect().height; })()")
+
+
 def test_dom_has_tables_charts_and_escaped_script(page, tmp_path):
-    proc = _chromium(tmp_path / "profile", "--dump-dom", page.as_uri())
-    dom = proc.stdout
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert dom.count("<table") >= 4 and dom.count("<svg") >= 10
-    assert "<script" not in dom.lower()  # the error text stayed text
+    browser = Chromium(tmp_path / "profile", width=1400, height=1000)
+    try:
+        load = browser.open(page.as_uri(), "!!document.querySelector('#deployment')")
+        browser.settle()
+        dom = browser.evaluate("document.documentElement.outerHTML")
+        assert load.errors == [] and load.requests == [page.as_uri()]
+        assert browser.evaluate(SHOWN)  # laid out and visible, its chart drawn
+        assert browser.evaluate(DEPLOY_ROWS) == 4  # torch x 3 runtimes, the hostile backend
+        assert browser.evaluate(FAILED_ROWS) == "0:FAILED"  # marked, never highlighted
+        assert browser.evaluate("document.querySelectorAll('#deployment td.best').length") == 5
+    finally:
+        browser.close()
+    assert dom.count("<table") >= 5 and dom.count("<svg") >= 11
+    assert "<script" not in dom.lower() and "<img" not in dom  # the error text stayed text
     assert "&lt;script&gt;alert(\"pwned\")&lt;/script&gt;" in dom
-    for heading in ("mnist-mlp", "movielens-mf", "Tuning studies", "Comparison",
+    for heading in ("mnist-mlp", "movielens-mf", "Deployment", "Tuning studies", "Comparison",
                     "Environment", "Problems"):
         assert f">{heading}</h2>" in dom
+    assert '<a href="#deployment">deployment</a>' in dom
 
 
 def test_renders_without_console_errors_and_saves_screenshot(page, tmp_path):

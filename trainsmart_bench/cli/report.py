@@ -38,15 +38,17 @@ def cmd_report(args) -> int:
     t0 = time.perf_counter()
     result = build_report(args.results, baseline=args.baseline, compare=args.compare,
                           title=args.title)
-    if not result.tables and not result.has_tuning:
+    if not result.tables and not result.has_tuning and not result.served:
         why = "; ".join(f"{p.source}: {p.message}" for p in result.problems[:3])
-        raise ConfigError(f"no run or tuning records in {', '.join(args.results)}; nothing "
-                          f"to report" + (f" ({why})" if why else ""))
+        raise ConfigError(f"no run, tuning or inference records in "
+                          f"{', '.join(args.results)}; nothing to report"
+                          + (f" ({why})" if why else ""))
     size = write_report(args.output, result)
     elapsed = time.perf_counter() - t0
     runs = sum(len(row.records) for t in result.tables for row in t.rows)
+    served = f", {result.served} inference records" if result.served else ""
     console.print(f"wrote [bold]{args.output}[/] ({size:,} bytes, {len(result.tables)} tasks, "
-                  f"{runs} runs) in {elapsed:.2f}s")
+                  f"{runs} runs{served}) in {elapsed:.2f}s")
     for p in result.problems:
         console.print(f"[yellow]problem:[/] {escape(p.source)}: {escape(p.message)}",
                       soft_wrap=True)

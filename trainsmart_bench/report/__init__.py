@@ -2,6 +2,7 @@
 
 ``build_report(["runs"], baseline="torch", compare=["old/results"])`` returns the page;
 ``write_report`` writes it. Loading never fails on a bad record: it is listed under Problems.
+Inference records (``<results>/inference/``) make the deployment section.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from trainsmart_bench.report.compare import diff_tables
+from trainsmart_bench.report.deploy_view import deploy_cards, deploy_section, load_inference
 from trainsmart_bench.report.environment import cross_differences, summarize
 from trainsmart_bench.report.html import PageParts, render_page
 from trainsmart_bench.report.model import Loaded, Problem, TaskTable, build_tables, load
@@ -25,6 +27,7 @@ from trainsmart_bench.report.sections import (
     problems_section,
 )
 from trainsmart_bench.report.tuning_view import tuning_section
+from trainsmart_bench.results.inference_summary import rows as deploy_rows
 from trainsmart_bench.results.modes import has_modes, mode_rows
 from trainsmart_bench.results.summary import config_warnings
 
@@ -38,6 +41,7 @@ class ReportResult:
     problems: list[Problem]
     regressions: int | None  # None without --compare
     has_tuning: bool = False
+    served: int = 0  # inference records in the deployment section
 
 
 def build_report(results: Sequence[str | Path], baseline: str = "torch",
@@ -46,7 +50,9 @@ def build_report(results: Sequence[str | Path], baseline: str = "torch",
     main = load(results)
     tables = build_tables(main.runs, baseline)
     tuning, tuning_problems = tuning_section(main.tuning)
-    problems = [*main.problems, *tuning_problems]
+    served, served_problems = load_inference(results)
+    deployed = deploy_rows(served)
+    problems = [*main.problems, *tuning_problems, *served_problems]
     env = summarize(main.runs)
     other: Loaded | None = load(compare) if compare else None
     compare_html, regressions, cross = Markup(), None, []
@@ -64,12 +70,13 @@ def build_report(results: Sequence[str | Path], baseline: str = "torch",
         title=title, generated=generated, sources=sources, tables=tables,
         warnings=env_warnings(env, cross, config_warnings(main.runs)),
         modes=modes_section(mode_rows(main.runs)) if has_modes(main.runs) else Markup(),
+        deploy=deploy_section(served, deployed), deploy_cards=deploy_cards(deployed),
         tuning=tuning,
         compare=compare_html,
         environment=env_section(env, other_env) if main.runs else Markup(),
         problems=problems_section(problems), n_problems=len(problems),
         n_regressions=regressions))
-    return ReportResult(page, tables, problems, regressions, bool(main.tuning))
+    return ReportResult(page, tables, problems, regressions, bool(main.tuning), len(served))
 
 
 def write_report(path: str | Path, result: ReportResult) -> int:

@@ -28,12 +28,14 @@ class PageParts:
     tables: Sequence[TaskTable]
     warnings: Markup = Markup()
     modes: Markup = Markup()
+    deploy: Markup = Markup()
     tuning: Markup = Markup()
     compare: Markup = Markup()
     environment: Markup = Markup()
     problems: Markup = Markup()
     n_problems: int = 0
     n_regressions: int | None = None
+    deploy_cards: Sequence[tuple[str, int]] = ()
 
 
 def anchor(prefix: str, name: str, i: int) -> str:
@@ -46,6 +48,7 @@ def _cards(p: PageParts) -> list[tuple[str, int]]:
     cards = [("tasks", len(p.tables)), ("runs", sum(statuses.values())),
              ("ok", statuses.get("ok", 0))]
     cards += [(s, n) for s, n in sorted(statuses.items()) if s != "ok"]
+    cards += p.deploy_cards
     cards.append(("problems", p.n_problems))
     if p.n_regressions is not None:
         cards.append(("regressions", p.n_regressions))
@@ -58,7 +61,8 @@ def render_page(p: PageParts) -> str:
     anchors = [anchor("task", t.task, i) for i, t in enumerate(p.tables)]
     links = [(a, t.task) for a, t in zip(anchors, p.tables)]
     links += [(a, label) for a, label, body in (
-        ("modes", "modes", p.modes), ("tuning", "tuning studies", p.tuning),
+        ("modes", "modes", p.modes), ("deployment", "deployment", p.deploy),
+        ("tuning", "tuning studies", p.tuning),
         ("compare", "comparison", p.compare),
         ("environment", "environment", p.environment), ("problems", "problems", p.problems))
         if body]

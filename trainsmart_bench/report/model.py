@@ -50,19 +50,28 @@ def load(paths: Iterable[str | Path]) -> Loaded:
         if not p.exists():
             out.problems.append(Problem(str(p), "no such file or directory"))
             continue
-        files = sorted(p.rglob("*.json")) if p.is_dir() else [p]
-        if not files:
+        found = sorted(p.rglob("*.json")) if p.is_dir() else [p]
+        if not found:
             out.problems.append(Problem(str(p), "no *.json records found here"))
-        for f in files:
+        for f in (f for f in found if not _served(p, f)):
             out.files += 1
             _load_file(f, out)
     return out
+
+
+def _served(root: Path, f: Path) -> bool:
+    """Under an ``inference/`` folder: inference records and LoadGen's logs, which the
+    deployment section reads (``report.deploy_view``)."""
+    return "inference" in f.relative_to(root).parts[:-1]
 
 
 def _load_file(f: Path, out: Loaded) -> None:
     try:
         d = json.loads(f.read_text(encoding="utf-8"))
         kind = validate(d)
+        if kind == "inference":
+            raise ValueError("an inference record: give the results folder above its "
+                             "inference/ folder to see it in the deployment section")
         if kind in ("trial", "study"):
             out.tuning.append({**d, "_source": str(f)})
         else:

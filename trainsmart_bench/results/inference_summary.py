@@ -57,7 +57,8 @@ def _row(key: Key, recs: list[InferenceRecord]) -> DeployRow:
     row = DeployRow(*key)
     bad = [r for r in recs if r.status is not Status.OK]
     if bad:
-        row.status, row.why = bad[0].status.value, (bad[0].error or "").splitlines()[0][:300]
+        lines = (bad[0].error or "").splitlines()  # a record may carry no error text
+        row.status, row.why = bad[0].status.value, lines[0][:300] if lines else None
     ok = [r for r in recs if r.status is Status.OK]
     if not ok:
         return row
