@@ -129,7 +129,11 @@ def _system(lg: Any, scenario: str, predict: Predict, x: np.ndarray,
             batch: int) -> tuple[Callable, Callable, Callable]:
     """LoadGen's issue and flush callbacks for the scenario, and how to stop its worker."""
     def answer(samples: list) -> None:
-        predict(x[[s.index for s in samples]])
+        if len(samples) == 1:  # a view of the row, as a client holding one sample sends it
+            i = samples[0].index
+            predict(x[i:i + 1])
+        else:
+            predict(x[[s.index for s in samples]])
         lg.QuerySamplesComplete([lg.QuerySampleResponse(s.id, 0, 0) for s in samples])
 
     if scenario in ("single-stream", "multi-stream"):
