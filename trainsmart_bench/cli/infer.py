@@ -63,7 +63,10 @@ def add_parser(sub, common: argparse.ArgumentParser) -> None:
                         "scenario); default: quick (2 s, 100 queries), which LoadGen still "
                         "judges but which is not valid in MLPerf's sense")
     p.add_argument("--results", default="runs", help="record directory (default ./runs)")
-    p.add_argument("--threads", type=int, help="intra-op threads (default: physical cores)")
+    p.add_argument("--threads", type=int,
+                   help="intra-op threads of each serving process (default: physical cores); "
+                        "models train as `trainsmart run` trains them, so its records are "
+                        "reused")
     add_timeout(p, 1800.0, "seconds per training run and per serving unit")
     p.add_argument("--no-resume", dest="resume", action="store_false",
                    help="serve again what is already recorded (models are reused)")
@@ -108,8 +111,8 @@ def cmd_infer(args) -> int:
     _require("mlperf_loadgen", "MLPerf's LoadGen", "trainsmart-bench[serve]")
     results = Path(args.results)
     threads = args.threads or default_threads()
-    train = Settings(params=params, data_dir=args.data_dir, threads=threads,
-                     timeout=args.timeout, save_models=str(results / "models"))
+    train = Settings(params=params, data_dir=args.data_dir, timeout=args.timeout,
+                     save_models=str(results / "models"))
     cells = interleaved(tasks, backends, devices, args.seeds, args.profile)
     quiet = args.format != "table"
     with LiveProgress(len(cells), quiet) as live:
