@@ -43,12 +43,12 @@ def test_a_kept_model_is_served_by_each_runtime_with_loadgen(tmp_path):
     assert sk_run.model["format"] == "joblib"
     again = plan(cells, RecordStore(tmp_path), settings)  # kept and unchanged: reused
     assert not again.todo
-    records = serve(tmp_path, runs, ["native", "onnxruntime", "compiled"],
+    records = serve(tmp_path, runs, ["native", "onnxruntime", "exported"],
                     ["single-stream", "offline", "server"])
     by = {(r.backend, r.runtime, r.scenario): r for r in records}
     assert len(records) == 18
-    skip = by[("sklearn", "compiled", "offline")]
-    assert skip.status is Status.SKIPPED and "sklearn has no compiled runtime" in skip.error
+    skip = by[("sklearn", "exported", "offline")]
+    assert skip.status is Status.SKIPPED and "sklearn has no exported runtime" in skip.error
     for (backend, _runtime, _scenario), r in by.items():
         if r.status is Status.SKIPPED:
             continue
