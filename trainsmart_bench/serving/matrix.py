@@ -23,7 +23,12 @@ from trainsmart_bench.results.inference import InferenceRecord, InferenceStore
 from trainsmart_bench.results.records import RunRecord, Status
 from trainsmart_bench.results.unit import UnitSpec
 from trainsmart_bench.serving.loaded import ServeRequest
-from trainsmart_bench.serving.loadgen import QUICK_MIN_DURATION_MS, SEARCH_STEPS, LoadSettings
+from trainsmart_bench.serving.loadgen import (
+    QUICK_MIN_DURATION_MS,
+    QUICK_SERVER_MIN_QUERIES,
+    SEARCH_STEPS,
+    LoadSettings,
+)
 from trainsmart_bench.serving.names import MULTI_STREAM_SAMPLES, runtimes_for
 
 OBJECTIVE = "trainsmart_bench.serving.unit:serve_unit"
@@ -56,7 +61,8 @@ def identity(run: RunRecord, runtime: str, scenario: str, batch: int,
     if settings.quick:
         load["min_duration_ms"] = settings.quick_duration_ms
     if scenario in ("server", "server-ray"):
-        load.update(server_latency_ms=settings.server_latency_ms, steps=settings.search_steps)
+        load.update(server_latency_ms=settings.server_latency_ms, steps=settings.search_steps,
+                    min_queries=QUICK_SERVER_MIN_QUERIES if settings.quick else None)
     if scenario == "server-ray":  # replicas, batching and clients decide its numbers too
         from trainsmart_bench.serving.ray_serve import RaySettings
 
