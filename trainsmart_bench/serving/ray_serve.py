@@ -114,7 +114,8 @@ def deployed(spec: Any, rs: RaySettings, batch: int) -> Iterator[int]:
     from trainsmart_bench.env import thread_env
 
     port = free_port()
-    ray.init(address=rs.address, include_dashboard=False, log_to_driver=False,
+    # address "local": a Ray of our own, even where another one runs on this machine
+    ray.init(address=rs.address or "local", include_dashboard=False, log_to_driver=False,
              logging_level="ERROR", num_cpus=None if rs.address else max(2, spec.threads + 1))
     try:
         serve.start(http_options={"host": "127.0.0.1", "port": port})
