@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from trainsmart_bench.env import default_threads, environment
@@ -80,30 +81,38 @@ def unit_spec(cell: Cell, settings: Settings,
 
 def model_stem(folder: str, cell: Cell, identity: str) -> str:
     """Where a run's model is kept, without the format's suffix."""
-    from pathlib import Path
-
     return str(Path(folder).resolve() / f"{cell.key}__{identity[:10]}")
+
+
+def model_problem(model: Mapping[str, Any]) -> tuple[str, Path, bool] | None:
+    """The first file of a kept model (the model, then its test predictions) that is not as
+    its run recorded it: (what it is, its path, missing?); None when both are."""
+    from trainsmart_bench.datasets.files import file_digest
+
+    for label, what in (("model file", model), ("test predictions",
+                                                  model.get("test_predictions") or {})):
+        path = Path(what.get("path") or "")
+        if not path.is_file():
+            return label, path, True
+        if file_digest(path) != what.get("sha256"):
+            return label, path, False
+    return None
 
 
 def model_kept(record: RunRecord) -> str | None:
     """Why ``record``'s saved model is not there as recorded (None: it is, or the backend
     cannot save such a model at all, ``model["skipped"]``, which training again won't change)."""
-    from pathlib import Path
-
-    from trainsmart_bench.datasets.files import file_digest
-
     model = record.model or {}
     if model.get("skipped"):
         return None
     if not model.get("path"):
         return "its model was not kept"
-    for what in (model, model.get("test_predictions") or {}):
-        path = Path(what.get("path", ""))
-        if not path.is_file():
-            return f"its model file {path} is missing"
-        if file_digest(path) != what.get("sha256"):
-            return f"its model file {path} does not match its recorded digest"
-    return None
+    problem = model_problem(model)
+    if problem is None:
+        return None
+    label, path, missing = problem
+    return f"its {label} {path} " + ("is missing" if missing else
+                                      "does not match its recorded digest")
 
 
 def identity_of(cell: Cell, settings: Settings) -> dict[str, Any]:
@@ -201,9 +210,12 @@ def plan(cells: Iterable[Cell], store: RecordStore, settings: Settings,
         same = [r for r in recorded.get(cell.key, []) if r.identity == mine]
         ok = [r for r in same if r.status is Status.OK]  # a skip is checked again: it is cheap
         unkept = None
-        if ok and settings.save_models:  # a model to serve: its file must be there, unchanged
-            kept = [r for r in ok if model_kept(r) is None]
-            unkept, ok = (None, kept) if kept else (model_kept(ok[-1]), [])
+        if ok and settings.save_models:  # a model to serve: its files there, unchanged
+            problems = [model_kept(r) for r in ok]
+            if None not in problems:
+                unkept, ok = problems[-1], []
+            else:
+                ok = [r for r, why in zip(ok, problems) if why is None]
         if ok:
             p.reused[cell.key] = ok[0]
             continue

@@ -35,24 +35,19 @@ class ServeRequest:
 
 def verify(model: dict[str, Any]) -> tuple[Path, Path]:
     """The model file and its test predictions, both as recorded; else a clear error."""
-    from trainsmart_bench.datasets.files import file_digest
+    from trainsmart_bench.execution.matrix import model_problem
 
     if model.get("skipped"):
         raise NotImplementedError(f"no saved model to serve: {model['skipped']}")
-    paths = []
-    for label, what in (("model file", model), ("test predictions",
-                                                  model.get("test_predictions") or {})):
-        path = Path(what.get("path") or "")
-        if not path.is_file():
-            raise ConfigError(f"the {label} {path} is missing: run `trainsmart infer` (or "
-                              "`trainsmart run --save-model`) again, which trains a run "
-                              "whose model is not as recorded")
-        if file_digest(path) != what.get("sha256"):
-            raise ConfigError(f"the {label} {path} does not match the digest its run recorded "
-                              "(truncated, or from another run): run `trainsmart infer` "
-                              "again, which trains a run whose model is not as recorded")
-        paths.append(path)
-    return paths[0], paths[1]
+    problem = model_problem(model)
+    if problem is not None:
+        label, path, missing = problem
+        state = "is missing" if missing else (
+            "does not match the digest its run recorded (truncated, or from another run)")
+        raise ConfigError(f"the {label} {path} {state}: run `trainsmart infer` (or `trainsmart "
+                          "run --save-model`) again, which trains a run whose model is not as "
+                          "recorded")
+    return Path(model["path"]), Path(model["test_predictions"]["path"])
 
 
 @dataclass

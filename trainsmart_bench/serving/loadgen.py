@@ -243,19 +243,16 @@ def find_server_rate(predict: Predict, x: np.ndarray, settings: LoadSettings, ou
     valid run (or the lowest tried, INVALID, when none was valid) with every step tried."""
     low, high = 0.0, max(1.0, cal.batch_rate * 1.05)
     tried, best = [], None
-    rate, steps = high / 2, settings.search_steps
-    for step in range(steps):
+    for step in range(settings.search_steps):
+        rate = (low + high) / 2
         result = run(scenario, predict, x, settings, outdir / f"rate{step}", cal, rate, system)
         tried.append({"qps": rate, "validity": result["validity"], "why": result["why"],
                       "p99_s": result["latency_s"]["99"]})
-        if result["validity"] == "VALID":
+        if result["validity"] == "VALID":  # low only rises: the last valid run is the best
             low, best = rate, result
         else:
             high = rate
-            best = best or (result if step == steps - 1 else None)
-        rate = (low + high) / 2
     best = best or result
     best["search"] = tried
-    best["max_valid_qps"] = max((t["qps"] for t in tried if t["validity"] == "VALID"),
-                                default=None)
+    best["max_valid_qps"] = low or None
     return best

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,12 @@ def batch_of(scenario: str, batch: int) -> int:
     return {"single-stream": 1, "multi-stream": MULTI_STREAM_SAMPLES}.get(scenario, batch)
 
 
+@lru_cache(maxsize=1)
+def serving_packages() -> dict[str, str | None]:
+    """The installed versions of what exports and drives the runtimes (looked up once)."""
+    return {p: package_version(p) for p in PACKAGES}
+
+
 def identity(run: RunRecord, runtime: str, scenario: str, batch: int,
              settings: ServeSettings) -> dict[str, Any]:
     load: dict[str, Any] = {"quick": settings.quick}
@@ -70,7 +77,7 @@ def identity(run: RunRecord, runtime: str, scenario: str, batch: int,
     return {"run": run.identity, "model_sha256": (run.model or {}).get("sha256"),
             "runtime": runtime, "scenario": scenario, "batch": batch_of(scenario, batch),
             "load": load, "threads": settings.threads, "device": run.device,
-            "packages": {p: package_version(p) for p in PACKAGES},
+            "packages": dict(serving_packages()),
             "suite_version": __version__}
 
 

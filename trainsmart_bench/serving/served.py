@@ -71,12 +71,11 @@ def onnx_session(path: Path, threads: int, device: str) -> tuple[Any, dict[str, 
     return session, {"onnxruntime": ort.__version__}
 
 
-def onnx_predict(session: Any, dtype: Any, output: int | str = 0) -> Callable:
+def onnx_predict(session: Any, dtype: Any) -> Callable:
+    """The session's first output for rows of ``dtype``."""
     name = session.get_inputs()[0].name
-    names = None if isinstance(output, int) else [output]
-    index = output if isinstance(output, int) else 0
 
     def predict(x: np.ndarray) -> np.ndarray:
-        return session.run(names, {name: np.ascontiguousarray(x, dtype=dtype)})[index]
+        return session.run(None, {name: np.ascontiguousarray(x, dtype=dtype)})[0]
 
     return predict
