@@ -5,6 +5,7 @@ also when it never comes up (serving.ray_serve)."""
 from __future__ import annotations
 
 import http.client
+import re
 from pathlib import Path
 
 import numpy as np
@@ -102,3 +103,64 @@ def test_loadgen_drives_the_server_scenario_over_http(kept):
     assert len(record.loadgen["search"]) == 2
     assert record.identity_fields["load"]["ray"]["batch_wait_ms"] == 1.0
     assert Path(record.loadgen["log_dir"], "mlperf_log_detail.txt").is_file()
+
+
+def _replicas() -> list:
+    import psutil
+
+    out = []
+    for p in psutil.process_iter(["cmdline"]):
+        if any("ServeReplica:trainsmart" in part for part in p.info["cmdline"] or ()):
+            out.append(p)
+    return out
+
+
+def test_a_server_that_dies_mid_run_is_a_recorded_failure_and_the_rest_stands(kept, tmp_path):
+    """The replica is killed while LoadGen drives it: that scenario is a failed record that
+    says so, Ray is gone and the port freed; the scenario before it keeps its figures."""
+    import threading
+    import time
+
+    from trainsmart_bench.results.inference import InferenceStore
+    from trainsmart_bench.serving.matrix import ServeSettings, serve_runs
+
+    _, run = kept
+    killed: list[int] = []
+    stop = threading.Event()
+
+    def kill_once_loadgen_drives_it() -> None:
+        while not stop.is_set():
+            if list(tmp_path.glob("inference/loadgen/*/*/server-ray/rate0")):
+                time.sleep(0.5)  # LoadGen is issuing queries by now
+                for p in _replicas():
+                    killed.append(p.pid)
+                    p.kill()
+                return
+            time.sleep(0.1)
+
+    killer = threading.Thread(target=kill_once_loadgen_drives_it, daemon=True)
+    killer.start()
+    settings = ServeSettings(runtimes=("native",), scenarios=("single-stream", "server-ray"),
+                             threads=1, quick_duration_ms=3000, search_steps=2,
+                             server_latency_ms=200,
+                             ray={"replicas": 1, "batch_wait_ms": 1.0, "clients": 4})
+    store = InferenceStore(tmp_path)
+    try:
+        records = serve_runs([run], settings, store, tmp_path, resume=False)
+    finally:
+        stop.set()
+        killer.join(timeout=10)
+    assert killed, "the replica was never seen running"
+    by = {r.scenario: r for r in records}
+    assert by["single-stream"].status is Status.OK, by["single-stream"].error
+    assert by["single-stream"].metrics["latency_p90"] > 0
+    dead = by["server-ray"]
+    assert dead.status is Status.FAILED
+    # Serve restarts the replica: its answers come from another process (or, when a request
+    # was in flight, that request fails); either way the run fails and says so
+    assert re.search(r"replica died during the run and Serve started another: 2 replicas "
+                     r"answered|Ray Serve stopped answering", dead.error), dead.error
+    assert f"port {dead.loadgen['ray']['port']} freed" in dead.error
+    assert dead.loadgen["ray"]["port_freed"] is True
+    assert not _replicas()
+    assert sorted(r.scenario for r in store) == ["server-ray", "single-stream"]  # both kept

@@ -121,3 +121,82 @@ def test_sklearn_onnx_serves_the_fitted_baseline(tmp_path):
         assert verdict["passed"] and verdict["max_abs_diff"] < 1e-4, (runtime, verdict)
     with pytest.raises(NotImplementedError, match="sklearn has no compiled runtime"):
         prepare("compiled", "sklearn", backend, state, data.x_test, tmp_path, 1, "cpu")
+
+
+def _http_server(on_request):
+    """A local HTTP server in a thread; ``on_request(n)`` gives the n-th answer's replica
+    header, or None to shut the server down (it stops answering)."""
+    import http.server
+    import threading
+
+    from trainsmart_bench.serving.ray_serve import REPLICA_HEADER
+
+    count = [0]
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's name
+            self.rfile.read(int(self.headers["Content-Length"]))
+            count[0] += 1
+            replica = on_request(count[0])
+            if replica is None:  # stop listening, and drop this request
+                threading.Thread(target=stop, daemon=True).start()
+                self.close_connection = True
+                return
+            self.send_response(200)
+            self.send_header(REPLICA_HEADER, replica)
+            self.send_header("Content-Length", "4")
+            self.end_headers()
+            self.wfile.write(b"\0\0\0\0")
+
+        def log_message(self, *args):
+            pass
+
+    def stop():
+        server.shutdown()
+        server.server_close()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.mark.parametrize("case", ["server stops", "server hangs", "replica replaced"])
+def test_a_server_that_dies_during_a_loadgen_run_fails_it_at_once(tmp_path, case,
+                                                                   monkeypatch):
+    """The HTTP client LoadGen drives (serving.ray_serve): when the server stops answering,
+    the rest of the run is not sent (no wait on a dead server), and the run fails saying why;
+    answers from more replicas than were deployed (one replaced) fail it too."""
+    pytest.importorskip("mlperf_loadgen")
+    import threading
+    import time
+
+    from trainsmart_bench.serving import loadgen, ray_serve
+    from trainsmart_bench.serving.ray_serve import Replicas, http_system
+
+    monkeypatch.setattr(ray_serve, "REQUEST_TIMEOUT", 1.0)
+    hung = threading.Event()
+    if case == "server stops":
+        server = _http_server(lambda n: "vm:1" if n <= 40 else None)
+        want = r"Ray Serve stopped answering during a LoadGen run: \w+"
+    elif case == "server hangs":  # each request after the 40th waits for ever
+        server = _http_server(lambda n: "vm:1" if n <= 40 else hung.wait())
+        want = r"Ray Serve stopped answering during a LoadGen run: TimeoutError"
+    else:
+        server = _http_server(lambda n: "vm:1" if n <= 40 else "vm:2")
+        want = r"replica died during the run and Serve started another: 2 replicas " \
+               r"answered \(vm:1, vm:2\), 1 deployed"
+    x = np.zeros((64, 1), np.float32)
+    settings = loadgen.LoadSettings(batch=8, quick_duration_ms=300)
+    system = http_system(server.server_address[1], 4, Replicas(1))
+    t = time.perf_counter()
+    try:
+        with pytest.raises(RuntimeError, match=want):
+            loadgen.run("server-ray", None, x, settings, tmp_path, loadgen.Calibration(1e-3, 2e3),
+                        target_qps=500.0, system=system)
+    finally:
+        hung.set()
+        server.shutdown()
+        server.server_close()
+    # 700 queries at 500/s; after the first failure none is sent (a hung server would
+    # otherwise hold each of the 660 left for the 1 s timeout)
+    assert time.perf_counter() - t < 20

@@ -148,12 +148,16 @@ def to_record(run: RunRecord, runtime: str, scenario: str, batch: int, r: dict[s
               ident: dict[str, Any], env: dict[str, Any], started: str,
               settings: ServeSettings) -> InferenceRecord:
     status = Status(r.get("status", "failed"))
+    result = (r.get("scenarios") or {}).get(scenario) or {}
+    if status is Status.OK and result.get("status"):  # this scenario alone failed or skipped
+        status, r = Status(result["status"]), {**r, **result}
     error = r.get("error")
     if r.get("traceback"):
         error = f"{error}\n{r['traceback']}"
-    result = (r.get("scenarios") or {}).get(scenario) or {}
     metrics: dict[str, float | None] = {}
     loadgen: dict[str, Any] = {"quick": settings.quick}
+    if result.get("ray"):  # the deployment's settings and port, also when it failed
+        loadgen["ray"] = result["ray"]
     if status is Status.OK and result:
         latency = result.get("latency_s") or {}
         metrics.update(latency_p50=latency.get("50"), latency_p90=latency.get("90"),

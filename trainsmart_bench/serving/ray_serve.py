@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -31,6 +32,9 @@ import numpy as np
 from trainsmart_bench.serving import loadgen
 
 READY_TIMEOUT = 300.0
+# one request this long without an answer: the server has stopped answering (any latency
+# bound worth testing is far below it)
+REQUEST_TIMEOUT = 30.0
 APP = "trainsmart"
 
 
@@ -58,21 +62,57 @@ def port_free(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
+REPLICA_HEADER = "x-trainsmart-replica"  # which replica answered: host:pid
+
+
+class Replicas:
+    """The replicas that answered, by the header each sets. More than were deployed means
+    Ray Serve replaced one that died: its restart would be measured as the server's speed,
+    so the run fails instead."""
+
+    def __init__(self, deployed: int) -> None:
+        self.deployed = deployed
+        self.seen: set[str] = set()
+
+    def answered(self, response: http.client.HTTPResponse) -> None:
+        self.seen.add(response.getheader(REPLICA_HEADER) or "?")
+
+    def check(self) -> None:
+        if len(self.seen) > self.deployed:
+            raise RuntimeError(
+                f"a Ray Serve replica died during the run and Serve started another: "
+                f"{len(self.seen)} replicas answered ({', '.join(sorted(self.seen))}), "
+                f"{self.deployed} deployed")
+
+
 def serve_over_http(spec: Any, request: Any, x: np.ndarray, settings: loadgen.LoadSettings,
                     logs: Path, cal: loadgen.Calibration) -> dict[str, Any]:
+    """The Server search against the deployed model; a server that fails to come up or dies
+    on the way is a failed result (its reason, the port and whether it was freed), after Ray
+    Serve and Ray are shut down."""
     ray_settings = RaySettings(**(request.ray or {}))
-    with deployed(spec, ray_settings, settings.batch) as port:
-        # the rates worth searching are what the server answers over HTTP, not in-process
-        http_cal = calibrate_http(port, x, ray_settings.clients)
-        system = http_system(port, ray_settings.clients)
-        result = loadgen.find_server_rate(None, x, settings, logs, http_cal, system,
-                                          "server-ray")
-    result["ray"] = {**ray_settings.to_json(), "port": port, "port_freed": port_free(port),
-                     "http_calibration": asdict(http_cal)}
+    port = free_port()
+    info: dict[str, Any] = {**ray_settings.to_json(), "port": port}
+    try:
+        with deployed(spec, ray_settings, settings.batch, port):
+            # the rates worth searching are what the server answers over HTTP, not in-process
+            replicas = Replicas(ray_settings.replicas)
+            http_cal = calibrate_http(port, x, ray_settings.clients, replicas)
+            info["http_calibration"] = asdict(http_cal)
+            system = http_system(port, ray_settings.clients, replicas)
+            result = loadgen.find_server_rate(None, x, settings, logs, http_cal, system,
+                                              "server-ray")
+            info["replicas_seen"] = sorted(replicas.seen)
+    except (RuntimeError, OSError, http.client.HTTPException) as exc:
+        info["port_freed"] = port_free(port)
+        freed = "freed" if info["port_freed"] else "STILL IN USE"
+        return {"status": "failed", "ray": info,
+                "error": f"{exc} (Ray Serve and Ray were shut down; port {port} {freed})"}
+    result["ray"] = {**info, "port_freed": port_free(port)}
     return result
 
 
-def calibrate_http(port: int, x: np.ndarray, clients: int,
+def calibrate_http(port: int, x: np.ndarray, clients: int, replicas: Replicas,
                    requests: int = 200) -> loadgen.Calibration:
     """One request's latency (median of 20 in turn), and the rate of ``requests`` sent by
     ``clients`` threads at once."""
@@ -83,7 +123,8 @@ def calibrate_http(port: int, x: np.ndarray, clients: int,
 
     def post(i: int) -> float:
         if getattr(local, "conn", None) is None:
-            local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            local.conn = http.client.HTTPConnection("127.0.0.1", port,
+                                                        timeout=REQUEST_TIMEOUT)
         t = time.perf_counter()
         local.conn.request("POST", "/", body=np.ascontiguousarray(x[i % len(x)]).tobytes(),
                            headers={"Content-Type": "application/octet-stream"})
@@ -91,20 +132,26 @@ def calibrate_http(port: int, x: np.ndarray, clients: int,
         response.read()
         if response.status != 200:
             raise RuntimeError(f"Ray Serve answered HTTP {response.status}")
+        replicas.answered(response)
         return time.perf_counter() - t
 
-    singles = [post(i) for i in range(20)]
+    try:
+        singles = [post(i) for i in range(20)]
+    except (OSError, http.client.HTTPException) as exc:
+        raise RuntimeError(f"Ray Serve did not answer on port {port}: "
+                           f"{type(exc).__name__}: {exc}") from exc
     with ThreadPoolExecutor(max_workers=clients) as pool:
         t = time.perf_counter()
         list(pool.map(post, range(requests)))
         rate = requests / (time.perf_counter() - t)
+    replicas.check()
     return loadgen.Calibration(statistics.median(singles), rate)
 
 
 @contextlib.contextmanager
-def deployed(spec: Any, rs: RaySettings, batch: int) -> Iterator[int]:
-    """Ray (local or ``rs.address``) with the model deployed on a free port; all stopped
-    after, even when the deployment never came up."""
+def deployed(spec: Any, rs: RaySettings, batch: int, port: int | None = None) -> Iterator[int]:
+    """Ray (local or ``rs.address``) with the model deployed on ``port`` (default: a free
+    one); all stopped after, even when the deployment never came up."""
     try:
         import ray
         from ray import serve
@@ -113,7 +160,7 @@ def deployed(spec: Any, rs: RaySettings, batch: int) -> Iterator[int]:
                                   "pip install 'ray[serve]'") from exc
     from trainsmart_bench.env import thread_env
 
-    port = free_port()
+    port = port or free_port()
     # address "local": a Ray of our own, even where another one runs on this machine
     ray.init(address=rs.address or "local", include_dashboard=False, log_to_driver=False,
              logging_level="ERROR", num_cpus=None if rs.address else max(2, spec.threads + 1))
@@ -179,6 +226,7 @@ def deployment(spec: Any, rs: RaySettings, batch: int, env: dict[str, str]) -> A
             from trainsmart_bench.serving.loaded import load_served
 
             self._dir = tempfile.TemporaryDirectory(prefix="trainsmart-replica-")
+            self.headers = {REPLICA_HEADER: f"{socket.gethostname()}:{os.getpid()}"}
             loaded = load_served(UnitSpec.from_json(spec_json), Path(self._dir.name))
             self.predict = loaded.served.predict
             self.row_shape = loaded.data.x_test.shape[1:]
@@ -194,18 +242,22 @@ def deployment(spec: Any, rs: RaySettings, batch: int, env: dict[str, str]) -> A
             from starlette.responses import Response
 
             row = np.frombuffer(await request.body(), self.dtype).reshape(self.row_shape)
-            return Response(await self.infer(row), media_type="application/octet-stream")
+            return Response(await self.infer(row), media_type="application/octet-stream",
+                            headers=self.headers)
 
     return ServedModel.bind(spec_json)
 
 
-def http_system(port: int, clients: int) -> Any:
-    """LoadGen's SUT callbacks as an HTTP client of the deployment."""
+def http_system(port: int, clients: int, replicas: Replicas) -> Any:
+    """LoadGen's SUT callbacks as an HTTP client of the deployment. A failed request fails
+    the run: what is left is completed unsent, and the run raises when LoadGen is done, as
+    it does when a replica was replaced on the way."""
     local = threading.local()
 
     def connection() -> http.client.HTTPConnection:
         if getattr(local, "conn", None) is None:
-            local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            local.conn = http.client.HTTPConnection("127.0.0.1", port,
+                                                        timeout=REQUEST_TIMEOUT)
         return local.conn
 
     def make(lg: Any, scenario: str, predict: Any, x: np.ndarray, batch: int) -> tuple:
@@ -213,15 +265,20 @@ def http_system(port: int, clients: int) -> Any:
         errors: list[str] = []
 
         def post(sample: Any) -> None:
+            if errors:  # the run has failed: what is left completes at once, unsent
+                lg.QuerySamplesComplete([lg.QuerySampleResponse(sample.id, 0, 0)])
+                return
             body = np.ascontiguousarray(x[sample.index]).tobytes()
             try:
                 conn = connection()
                 conn.request("POST", "/", body=body,
                              headers={"Content-Type": "application/octet-stream"})
                 response = conn.getresponse()
-                response.read()
+                said = response.read()
                 if response.status != 200:
-                    errors.append(f"HTTP {response.status}")
+                    errors.append(f"HTTP {response.status} "
+                                  f"{said[:200].decode(errors='replace').strip()}")
+                replicas.answered(response)
             except (OSError, http.client.HTTPException) as exc:
                 local.conn = None
                 errors.append(f"{type(exc).__name__}: {exc}")
@@ -234,8 +291,11 @@ def http_system(port: int, clients: int) -> Any:
         def stop() -> None:
             pool.shutdown(wait=True)
             if errors:
-                raise RuntimeError(f"{len(errors)} requests to Ray Serve failed, e.g. "
-                                   f"{errors[0]}")
+                raise RuntimeError(f"Ray Serve stopped answering during a LoadGen run: "
+                                   f"{errors[0]}"
+                                   + (f" ({len(errors)} requests failed)"
+                                      if len(errors) > 1 else ""))
+            replicas.check()
 
         return issue, lambda: None, stop
 

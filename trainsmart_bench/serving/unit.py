@@ -5,13 +5,15 @@ The objective ``serve_unit`` runs in the one child entry (``training.child``), g
 (``loaded.load_served``: digests checked, the runtime prepared: ``prepare_s``, apart from
 every clock below), runs the accuracy gate on the whole test split, calibrates, and drives
 LoadGen through each scenario; ``server-ray`` puts the model behind Ray Serve first
-(``ray_serve``).
+(``ray_serve``). A scenario that fails (a server that dies, a missing package) is a failed or
+skipped result of its own, with its reason; the scenarios before and after it stand.
 """
 
 from __future__ import annotations
 
 import shutil
 import time
+import traceback
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -43,17 +45,23 @@ def serve_unit(spec: Any, on_epoch: Any = None) -> dict[str, Any]:
     results = {}
     for scenario in request.scenarios:
         logs = Path(request.log_dir) / scenario
-        if scenario == "server-ray":
-            from trainsmart_bench.serving.ray_serve import serve_over_http
+        try:
+            if scenario == "server-ray":
+                from trainsmart_bench.serving.ray_serve import serve_over_http
 
-            results[scenario] = serve_over_http(spec, request, data.x_test, settings, logs,
-                                                cal)
-        elif scenario == "server":
-            results[scenario] = loadgen.find_server_rate(served.predict, data.x_test,
-                                                         settings, logs, cal)
-        else:
-            results[scenario] = loadgen.run(scenario, served.predict, data.x_test,
-                                            settings, logs, cal)
+                results[scenario] = serve_over_http(spec, request, data.x_test, settings,
+                                                    logs, cal)
+            elif scenario == "server":
+                results[scenario] = loadgen.find_server_rate(served.predict, data.x_test,
+                                                             settings, logs, cal)
+            else:
+                results[scenario] = loadgen.run(scenario, served.predict, data.x_test,
+                                                settings, logs, cal)
+        except NotImplementedError as exc:  # a package this scenario needs is missing
+            results[scenario] = {"status": "skipped", "error": str(exc)}
+        except Exception as exc:  # noqa: BLE001 - one scenario failing keeps the others
+            results[scenario] = {"status": "failed", "error": f"{type(exc).__name__}: {exc}",
+                                 "traceback": traceback.format_exc(limit=20)}
     return {
         "status": "ok", "runtime": request.runtime, "exporter": served.exporter,
         "versions": served.versions, "artifact_bytes": served.artifact_bytes,
