@@ -105,3 +105,24 @@ def test_log_ticks_cover_the_range():
     assert log_ticks(0.012, 0.6) == [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
     ticks = log_ticks(0.001, 500.0)
     assert ticks[0] == 0.001 and ticks[-1] == 1000.0 and len(ticks) == 7
+
+
+def test_a_figure_loadgen_called_invalid_is_marked_and_never_highlighted():
+    from trainsmart_bench.report.deploy_view import deploy_section
+
+    records = [served("torch", "native", 0, s, b, seconds=2e-3)
+               for s, b in (("single-stream", 1), ("offline", 32))]
+    for s, b in (("single-stream", 1), ("offline", 32)):  # faster, but INVALID offline
+        r = served("torch", "exported", 0, s, b, seconds=1e-3)
+        if s == "offline":
+            r.loadgen["validity"] = "INVALID"
+        records.append(r)
+    rows = _rows(_section(str(deploy_section(records))))
+    exported, native = rows["torch exported"], rows["torch native"]
+    offline_exported = re.findall(r'<td class="num[^"]*".*?</td>', exported, re.S)[-1]
+    assert "best" not in offline_exported and "LoadGen INVALID" in offline_exported
+    assert 'title="LoadGen INVALID: not ranked"' in offline_exported
+    offline_native = re.findall(r'<td class="num[^"]*".*?</td>', native, re.S)[-1]
+    assert 'class="num best"' in offline_native  # the valid one is the fastest shown
+    # the SingleStream figures of the exported row were VALID, and faster: highlighted
+    assert exported.count('class="num best"') == 3

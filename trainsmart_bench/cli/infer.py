@@ -174,9 +174,16 @@ def render(records: list[InferenceRecord], fmt: str) -> None:
     for row in summary:
         _block(row)
     if any(r.quick for r in summary):
-        console.print("quick LoadGen settings (2 s, 100 queries minimum): LoadGen's verdicts "
-                      "hold for those settings, not in MLPerf's sense (--mlperf for that)",
-                      soft_wrap=True)
+        from trainsmart_bench.serving.loadgen import (
+            QUICK_MIN_DURATION_MS,
+            QUICK_MIN_QUERIES,
+            QUICK_SERVER_MIN_QUERIES,
+        )
+
+        console.print(f"quick LoadGen settings ({QUICK_MIN_DURATION_MS / 1000:g} s and "
+                      f"{QUICK_MIN_QUERIES} queries minimum, the Server "
+                      f"{QUICK_SERVER_MIN_QUERIES}): LoadGen's verdicts hold for those "
+                      "settings, not in MLPerf's sense (--mlperf for that)", soft_wrap=True)
 
 
 def _block(row: DeployRow) -> None:
@@ -194,6 +201,8 @@ def _block(row: DeployRow) -> None:
     for label, s in row.figures.items():
         lines.append(f"{_name(label)} {_fmt(label, s)}")
     lines.append("LoadGen " + ", ".join(f"{k} {v}" for k, v in row.verdicts.items()))
+    if row.status != "ok":  # a scenario that failed beside those that ran
+        lines.append(f"{row.status}: {row.why}")
     for line in lines:
         console.print(escape(f"  {line}"), soft_wrap=True)
 

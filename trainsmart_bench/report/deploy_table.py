@@ -2,8 +2,9 @@
 each row's accuracy gate, cells and LoadGen verdicts, as plain strings for the template.
 
 The rule is the modes view's: a row that failed the accuracy gate keeps its figures but is
-never highlighted as fastest; the highlight goes to the best row that passed, and only where
-two or more rows have the figure.
+never highlighted as fastest, and neither is a figure LoadGen called INVALID (it is marked);
+the highlight goes to the best row that passed and was VALID, and only where two or more rows
+have the figure.
 """
 
 from __future__ import annotations
@@ -65,10 +66,19 @@ def columns(rows: Sequence[DeployRow]) -> list[Column]:
     return out
 
 
+def verdict_of(row: DeployRow, col: Column) -> str | None:
+    """LoadGen's verdict on the scenario the column's figure comes from."""
+    name, _, batch = col.key.partition("@")
+    scenario = next(s for n, s, _ in FIGURES if n == name)
+    return row.verdicts.get(f"{scenario}@{batch}" if batch else scenario)
+
+
 def _best(rows: Sequence[DeployRow], col: Column) -> DeployRow | None:
-    """The fastest row that passed the gate, where two or more rows have the figure."""
+    """The fastest row that passed the gate and that LoadGen called VALID, where two or more
+    rows have the figure."""
     have = [(m, r) for r in rows if (m := _median(r, col)) is not None]
-    gated = [(m if col.lower else -m, i) for i, (m, r) in enumerate(have) if r.gate_passed]
+    gated = [(m if col.lower else -m, i) for i, (m, r) in enumerate(have)
+             if r.gate_passed and verdict_of(r, col) == "VALID"]
     if len(have) < 2 or not gated:
         return None
     return have[min(gated)[1]][1]
@@ -79,7 +89,7 @@ def _median(row: DeployRow, col: Column) -> float | None:
     return None if s is None else s.median
 
 
-def _cell(s: Summary | None, col: Column, best: bool) -> CellView:
+def _cell(s: Summary | None, col: Column, best: bool, verdict: str | None) -> CellView:
     if s is None:
         return CellView(None, note=DASH)
     if s.median is None:
@@ -87,7 +97,8 @@ def _cell(s: Summary | None, col: Column, best: bool) -> CellView:
     f, low, high = col.factor, s.low, s.high
     ci = "n=1" if s.n < 2 or low is None or high is None else (
         f"{fmt_num(low * f)} \u2013 {fmt_num(high * f)}")
-    return CellView(fmt_num(s.median * f), ci, best=best)
+    note = "" if verdict in (None, "VALID") else f"LoadGen {verdict}"
+    return CellView(fmt_num(s.median * f), ci, best=best, note=note)
 
 
 def _gate(row: DeployRow) -> tuple[str, str, tuple[str, ...], str]:
@@ -128,7 +139,8 @@ def row_views(rows: Sequence[DeployRow], cols: Sequence[Column]) -> list[RowView
     best = {c.key: _best(rows, c) for c in cols}
     out = []
     for r in rows:
-        cells = tuple(_cell(r.figures.get(c.key), c, best[c.key] is r) for c in cols)
+        cells = tuple(_cell(r.figures.get(c.key), c, best[c.key] is r, verdict_of(r, c))
+                      for c in cols)
         verdicts = tuple((_scenario(k), v, VERDICT_CLASS.get(v, "skipped"))
                          for k, v in sorted(r.verdicts.items(), key=_order))
         out.append(RowView(r, *_gate(r), cells=cells, verdicts=verdicts))
