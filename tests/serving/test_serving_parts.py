@@ -74,6 +74,23 @@ def test_loadgen_runs_every_scenario_and_reads_its_own_verdict(tmp_path):
     assert (tmp_path / "srv" / "rate0" / "mlperf_log_summary.txt").is_file()
 
 
+def test_offline_is_run_again_when_the_runtime_beat_its_expected_rate(tmp_path):
+    """LoadGen calls an Offline run INVALID when the single query it sized from the expected
+    rate is answered before the minimum duration; the run is repeated expecting more."""
+    pytest.importorskip("mlperf_loadgen")
+    from trainsmart_bench.serving import loadgen
+
+    x = np.random.default_rng(0).random((256, 8), dtype=np.float32)
+    settings = loadgen.LoadSettings(batch=64, quick_duration_ms=300)
+    too_low = loadgen.Calibration(latency_s=1e-3, batch_rate=500.0)  # 165 samples, at once
+    result = loadgen.run("offline", lambda rows: rows.sum(axis=1), x, settings, tmp_path,
+                         too_low)
+    tried = result["expected_qps_tried"]
+    assert tried[0] == 500.0 and len(tried) >= 2 and tried[1] > 500.0 * 10
+    assert result["validity"] == "VALID", result["why"]
+    assert result["effective"]["min_duration_ms"] == 300
+
+
 def _digits(backend_name: str, epochs: int = 2):
     from trainsmart_bench.registry import resolve
     from trainsmart_bench.tasks import get_task

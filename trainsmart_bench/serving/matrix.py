@@ -25,6 +25,7 @@ from trainsmart_bench.results.records import RunRecord, Status
 from trainsmart_bench.results.unit import UnitSpec
 from trainsmart_bench.serving.loaded import ServeRequest
 from trainsmart_bench.serving.loadgen import (
+    OFFLINE_TRIES,
     QUICK_MIN_DURATION_MS,
     QUICK_SERVER_MIN_QUERIES,
     SEARCH_STEPS,
@@ -70,6 +71,8 @@ def identity(run: RunRecord, runtime: str, scenario: str, batch: int,
     if scenario in ("server", "server-ray"):
         load.update(server_latency_ms=settings.server_latency_ms, steps=settings.search_steps,
                     min_queries=QUICK_SERVER_MIN_QUERIES if settings.quick else None)
+    if scenario == "offline":  # its expected rate is raised when the first was too low
+        load["offline_tries"] = OFFLINE_TRIES
     if scenario == "server-ray":  # replicas, batching and clients decide its numbers too
         from trainsmart_bench.serving.ray_serve import RaySettings
 
@@ -167,7 +170,7 @@ def to_record(run: RunRecord, runtime: str, scenario: str, batch: int, r: dict[s
             metrics["server_max_qps"] = result.get("max_valid_qps")
         loadgen.update({k: result.get(k) for k in (
             "validity", "why", "queries", "target_qps", "loadgen_version", "log_dir",
-            "settings", "errors", "search", "ray")})
+            "settings", "errors", "search", "ray", "expected_qps_tried")})
         loadgen["effective"] = {k: (result.get("effective") or {}).get(k) for k in (
             "min_duration_ms", "min_query_count", "target_latency_ns",
             "target_latency_percentile", "samples_per_query", "target_qps")}
