@@ -57,6 +57,8 @@ def test_loadgen_runs_every_scenario_and_reads_its_own_verdict(tmp_path):
                                     server_latency_ms=50)
     cal = loadgen.calibrate(predict, x, settings.batch)
     assert cal.latency_s > 0 and cal.batch_rate > 0
+    # warmed up, untimed, on every size a dynamic batch can have
+    assert calls[:16] == list(range(1, 17)) and cal.warmup_s > 0
     single = loadgen.run("single-stream", predict, x, settings, tmp_path / "ss", cal)
     assert single["validity"] in ("VALID", "INVALID") and single["loadgen_version"]
     assert single["queries"] >= loadgen.QUICK_MIN_QUERIES

@@ -65,7 +65,7 @@ def serving_packages() -> dict[str, str | None]:
 
 def identity(run: RunRecord, runtime: str, scenario: str, batch: int,
              settings: ServeSettings) -> dict[str, Any]:
-    load: dict[str, Any] = {"quick": settings.quick}
+    load: dict[str, Any] = {"quick": settings.quick, "warmup": "every batch size"}
     if settings.quick:
         load["min_duration_ms"] = settings.quick_duration_ms
     if scenario in ("server", "server-ray"):

@@ -233,7 +233,8 @@ def deployment(spec: Any, rs: RaySettings, batch: int, env: dict[str, str]) -> A
             self.predict = loaded.served.predict
             self.row_shape = loaded.data.x_test.shape[1:]
             self.dtype = loaded.data.x_test.dtype
-            self.predict(loaded.data.x_test[:batch])  # warmed up before the first request
+            for size in range(1, batch + 1):  # every batch size, before the first request
+                self.predict(loaded.data.x_test[:size])
 
         @serve.batch(max_batch_size=batch, batch_wait_timeout_s=wait_s)
         async def infer(self, rows: list[np.ndarray]) -> list[bytes]:
