@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,7 @@ def test_the_deployment_answers_what_the_model_predicts_and_stops(kept):
     from trainsmart_bench.training.data import prepare
 
     x = prepare(get_task("digits-mlp").resolve(None, **run.params), None, backend="torch").x_test
+    before = set(Path(tempfile.gettempdir()).glob("trainsmart-replica-*"))
     with deployed(spec_of(run), RaySettings(batch_wait_ms=1), 8) as port:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         for i in (0, 5):
@@ -60,6 +62,8 @@ def test_the_deployment_answers_what_the_model_predicts_and_stops(kept):
             assert response.status == 200
             assert np.allclose(np.frombuffer(response.read(), np.float32), trained[i], atol=1e-6)
     assert port_free(port) and not ray.is_initialized()
+    # the replica's exported files went with it
+    assert set(Path(tempfile.gettempdir()).glob("trainsmart-replica-*")) <= before
 
 
 def test_a_deployment_that_cannot_start_says_why_and_frees_everything(kept):

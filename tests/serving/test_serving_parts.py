@@ -74,6 +74,7 @@ def test_loadgen_runs_every_scenario_and_reads_its_own_verdict(tmp_path):
     valid = [t["qps"] for t in server["search"] if t["validity"] == "VALID"]
     assert server["max_valid_qps"] == (max(valid) if valid else None)
     assert (tmp_path / "srv" / "rate0" / "mlperf_log_summary.txt").is_file()
+    assert not list(tmp_path.rglob("mlperf_log_trace.json"))  # no per-query trace kept
 
 
 def test_offline_is_run_again_when_the_runtime_beat_its_expected_rate(tmp_path):

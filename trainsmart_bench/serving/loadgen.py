@@ -133,6 +133,9 @@ def _run_once(scenario: str, predict: Predict, x: np.ndarray, settings: LoadSett
     log = lg.LogSettings()
     log.log_output.outdir = str(outdir)
     log.log_output.copy_summary_to_stdout = False
+    # no per-query trace (mlperf_log_trace.json): a debugging aid, not a result, and about
+    # 100 MB per Server run (the summary and detail logs hold every figure and the verdict)
+    log.enable_trace = False
     try:
         lg.StartTestWithLogSettings(sut, qsl, test, log)
     finally:

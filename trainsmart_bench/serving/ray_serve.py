@@ -236,6 +236,9 @@ def deployment(spec: Any, rs: RaySettings, batch: int, env: dict[str, str]) -> A
             for size in range(1, batch + 1):  # every batch size, before the first request
                 self.predict(loaded.data.x_test[:size])
 
+        def __del__(self) -> None:  # Serve's graceful shutdown: the exported files go
+            self._dir.cleanup()
+
         @serve.batch(max_batch_size=batch, batch_wait_timeout_s=wait_s)
         async def infer(self, rows: list[np.ndarray]) -> list[bytes]:
             out = np.asarray(self.predict(np.stack(rows)), np.float32)
