@@ -142,6 +142,9 @@ def _run_once(scenario: str, predict: Predict, x: np.ndarray, settings: LoadSett
         stop()
         lg.DestroyQSL(qsl)
         lg.DestroySUT(sut)
+    trace = outdir / "mlperf_log_trace.json"  # LoadGen opens it even with no trace
+    if trace.is_file() and trace.stat().st_size == 0:
+        trace.unlink()
     return summarize(scenario, read_log(outdir / "mlperf_log_detail.txt"), settings, outdir)
 
 
