@@ -62,18 +62,23 @@ class Calibration:
     warmup_s: float = 0.0  # the untimed warm-up before it (every batch size), reported apart
 
 
+def warm_up(predict: Predict, x: np.ndarray, batch: int) -> None:
+    """One call on every batch size the scenarios can form: the Server's dynamic batches are
+    1 to ``batch`` rows, Offline's last batch any size, so a runtime that compiles per shape
+    (XLA) compiles each here and not during a timed run."""
+    for size in range(1, min(batch, len(x)) + 1):
+        predict(x[:size])
+
+
 def calibrate(predict: Predict, x: np.ndarray, batch: int, repeats: int = 20) -> Calibration:
-    """Warm the runtime up on every batch size the scenarios can form (the Server's dynamic
-    batches are 1 to ``batch`` rows, Offline's last batch any size: a runtime that compiles
-    per shape, like XLA, compiles each here and not during a timed run), then time one
-    sample and one batch the way the system under test answers them: rows gathered at
-    random, a response made per sample."""
+    """Warm the runtime up (``warm_up``, untimed), then time one sample and one batch the
+    way the system under test answers them: rows gathered at random, a response made per
+    sample."""
     import mlperf_loadgen as lg
 
     rng = np.random.default_rng(0)
     t = time.perf_counter()
-    for size in range(1, min(batch, len(x)) + 1):
-        predict(x[:size])
+    warm_up(predict, x, batch)
     for _ in range(3):
         predict(x[:1]), predict(x[:batch])
     warmup_s = time.perf_counter() - t

@@ -114,6 +114,28 @@ def serve_over_http(spec: Any, request: Any, x: np.ndarray, settings: loadgen.Lo
     return result
 
 
+def http_client(port: int, replicas: Replicas) -> Any:
+    """``post(row) -> (status, body)``: one request on this thread's keep-alive connection
+    (opened again after a failure), its replica noted."""
+    local = threading.local()
+
+    def post(row: np.ndarray) -> tuple[int, bytes]:
+        if getattr(local, "conn", None) is None:
+            local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
+        try:
+            local.conn.request("POST", "/", body=np.ascontiguousarray(row).tobytes(),
+                               headers={"Content-Type": "application/octet-stream"})
+            response = local.conn.getresponse()
+            said = response.read()
+        except (OSError, http.client.HTTPException):
+            local.conn = None
+            raise
+        replicas.answered(response)
+        return response.status, said
+
+    return post
+
+
 def calibrate_http(port: int, x: np.ndarray, clients: int, replicas: Replicas,
                    requests: int = 200) -> loadgen.Calibration:
     """One request's latency (median of 20 in turn), and the rate of ``requests`` sent by
@@ -121,20 +143,13 @@ def calibrate_http(port: int, x: np.ndarray, clients: int, replicas: Replicas,
     import statistics
     import time
 
-    local = threading.local()
+    send = http_client(port, replicas)
 
     def post(i: int) -> float:
-        if getattr(local, "conn", None) is None:
-            local.conn = http.client.HTTPConnection("127.0.0.1", port,
-                                                        timeout=REQUEST_TIMEOUT)
         t = time.perf_counter()
-        local.conn.request("POST", "/", body=np.ascontiguousarray(x[i % len(x)]).tobytes(),
-                           headers={"Content-Type": "application/octet-stream"})
-        response = local.conn.getresponse()
-        response.read()
-        if response.status != 200:
-            raise RuntimeError(f"Ray Serve answered HTTP {response.status}")
-        replicas.answered(response)
+        status, _ = send(x[i % len(x)])
+        if status != 200:
+            raise RuntimeError(f"Ray Serve answered HTTP {status}")
         return time.perf_counter() - t
 
     try:
@@ -226,6 +241,7 @@ def deployment(spec: Any, rs: RaySettings, batch: int, env: dict[str, str]) -> A
 
             from trainsmart_bench.results.unit import UnitSpec
             from trainsmart_bench.serving.loaded import load_served
+            from trainsmart_bench.serving.loadgen import warm_up
 
             self._dir = tempfile.TemporaryDirectory(prefix="trainsmart-replica-")
             self.headers = {REPLICA_HEADER: f"{socket.gethostname()}:{os.getpid()}"}
@@ -233,8 +249,7 @@ def deployment(spec: Any, rs: RaySettings, batch: int, env: dict[str, str]) -> A
             self.predict = loaded.served.predict
             self.row_shape = loaded.data.x_test.shape[1:]
             self.dtype = loaded.data.x_test.dtype
-            for size in range(1, batch + 1):  # every batch size, before the first request
-                self.predict(loaded.data.x_test[:size])
+            warm_up(self.predict, loaded.data.x_test, batch)  # before the first request
 
         def __del__(self) -> None:  # Serve's graceful shutdown: the exported files go
             self._dir.cleanup()
@@ -258,13 +273,7 @@ def http_system(port: int, clients: int, replicas: Replicas) -> Any:
     """LoadGen's SUT callbacks as an HTTP client of the deployment. A failed request fails
     the run: what is left is completed unsent, and the run raises when LoadGen is done, as
     it does when a replica was replaced on the way."""
-    local = threading.local()
-
-    def connection() -> http.client.HTTPConnection:
-        if getattr(local, "conn", None) is None:
-            local.conn = http.client.HTTPConnection("127.0.0.1", port,
-                                                        timeout=REQUEST_TIMEOUT)
-        return local.conn
+    send = http_client(port, replicas)
 
     def make(lg: Any, scenario: str, predict: Any, x: np.ndarray, batch: int) -> tuple:
         pool = ThreadPoolExecutor(max_workers=clients, thread_name_prefix="loadgen-http")
@@ -274,19 +283,12 @@ def http_system(port: int, clients: int, replicas: Replicas) -> Any:
             if errors:  # the run has failed: what is left completes at once, unsent
                 lg.QuerySamplesComplete([lg.QuerySampleResponse(sample.id, 0, 0)])
                 return
-            body = np.ascontiguousarray(x[sample.index]).tobytes()
             try:
-                conn = connection()
-                conn.request("POST", "/", body=body,
-                             headers={"Content-Type": "application/octet-stream"})
-                response = conn.getresponse()
-                said = response.read()
-                if response.status != 200:
-                    errors.append(f"HTTP {response.status} "
+                status, said = send(x[sample.index])
+                if status != 200:
+                    errors.append(f"HTTP {status} "
                                   f"{said[:200].decode(errors='replace').strip()}")
-                replicas.answered(response)
             except (OSError, http.client.HTTPException) as exc:
-                local.conn = None
                 errors.append(f"{type(exc).__name__}: {exc}")
             lg.QuerySamplesComplete([lg.QuerySampleResponse(sample.id, 0, 0)])
 
